@@ -1,0 +1,33 @@
+# make demo   : sync every stream into ./snipeit.duckdb (bundled emulator unless CONFIG=path/to/config.json)
+# make test   : the whole test suite (what CI runs)
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+CONFIG ?=
+DUCKDB ?= snipeit.duckdb
+
+.PHONY: install test demo sync bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev,local]"
+	touch $@
+
+test: install
+	$(BIN)/python -m pytest -q
+
+demo: install
+	$(BIN)/python -m source_snipeit.local_sync --duckdb $(DUCKDB) $(if $(CONFIG),--config $(CONFIG),)
+
+sync: install
+	@test -n "$(CONFIG)" || (echo "usage: make sync CONFIG=secrets/config.json" && exit 2)
+	$(BIN)/python -m source_snipeit.local_sync --duckdb $(DUCKDB) --config $(CONFIG)
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) $(DUCKDB) .airbyte-cache

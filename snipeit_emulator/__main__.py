@@ -1,0 +1,62 @@
+"""CLI: python -m snipeit_emulator [options]"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from .data import Dataset, RESOURCES
+from .server import Emulator, DEFAULT_TOKEN
+
+DEFAULT_SIZES = dict(hardware=1200, users=300, companies=5, locations=20, categories=8, manufacturers=10,
+                     suppliers=12, models=40, statuslabels=6, departments=10)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m snipeit_emulator", description="Snipe-IT v8.1.4 API emulator")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--token", action="append", help="bearer token with full access (repeatable); "
+                   "default: the built-in DEFAULT_TOKEN")
+    p.add_argument("--seed", type=int, default=1)
+    for res in RESOURCES:
+        p.add_argument("--" + res, type=int, default=DEFAULT_SIZES[res], metavar="N")
+    p.add_argument("--max-results", type=int, default=500)
+    p.add_argument("--rate-limit", type=int, default=120)
+    p.add_argument("--rate-window", type=float, default=60)
+    p.add_argument("--retry-after-mode", action="store_true")
+    p.add_argument("--timezone", default="UTC")
+    p.add_argument("--number-format", default="1,234.56")
+    p.add_argument("--latency", type=float, default=0)
+    p.add_argument("--no-shuffle-ties", action="store_true")
+    p.add_argument("--show-archived-in-list", action="store_true")
+    p.add_argument("--warm", action="store_true", help="pre-render all rows before announcing readiness")
+    a = p.parse_args(argv)
+    if a.host not in ("127.0.0.1", "localhost"):
+        p.error("only 127.0.0.1 is allowed for --host")
+    ds = Dataset.generate(seed=a.seed, **{r: getattr(a, r) for r in RESOURCES})
+    tokens = {t: "all" for t in (a.token or [DEFAULT_TOKEN])}
+    emu = Emulator(ds, tokens=tokens, port=a.port, max_results=a.max_results, rate_limit=a.rate_limit,
+                   rate_window_seconds=a.rate_window, retry_after_mode=a.retry_after_mode, timezone=a.timezone,
+                   number_format=a.number_format, latency_seconds=a.latency, shuffle_ties=not a.no_shuffle_ties,
+                   show_archived_in_list=a.show_archived_in_list, seed=a.seed)
+    done = threading.Event()
+
+    def stop(*_):
+        done.set()
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if a.warm:
+        emu.warm()
+    emu.start()
+    sys.stdout.write("snipeit-emulator listening on %s\n" % emu.url)
+    sys.stdout.flush()
+    while not done.wait(0.5):
+        pass
+    emu.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,544 @@
+"""HTTP layer (stdlib ThreadingHTTPServer) + the ``Emulator`` Python API."""
+from __future__ import annotations
+
+import json
+import math
+import socket
+import threading
+import time
+from datetime import datetime, timezone
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit, parse_qsl, unquote
+
+from .data import Dataset, RESOURCES, iso_to_ts
+from .engine import Engine, ServerError
+from .render import laravel_json, pretty_json
+
+DEFAULT_TOKEN = ("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.snipeit-emulator-superuser-token."
+                 "c2VjcmV0LW5vdC1yZWFsbHktYS1zZWNyZXQtanVzdC1hLXRlc3QtdG9rZW4")
+VERSION = "v8.1.4"
+
+NOT_FOUND_MESSAGES = {
+    "hardware": "Asset does not exist.",
+    "users": "User does not exist or you do not have permission view them.",
+    "companies": "Company not found",
+    "locations": "Location not found",
+    "categories": "Category not found",
+    "manufacturers": "Manufacturer not found",
+    "suppliers": "Supplier not found",
+    "models": "AssetModel not found",
+    "statuslabels": "Statuslabel not found",
+    "departments": "Department not found",
+}
+FALLBACK_404 = ("404 endpoint not found. Please check the API reference at https://snipe-it.readme.io/reference "
+                "to find a valid API endpoint.")
+ROOT_404 = ("404 endpoint not found. This is the root of the API. Please check the API reference at "
+            "https://snipe-it.readme.io/reference to find a valid API endpoint.")
+LOGIN_HTML = ("<!DOCTYPE html>\n<html lang=\"en-US\">\n<head>\n<meta charset=\"utf-8\">\n"
+              "<title>Snipe-IT Asset Management :: Login</title>\n</head>\n<body class=\"login-page\">\n"
+              "<form role=\"form\" method=\"POST\" action=\"/login\">\n"
+              "<input type=\"hidden\" name=\"_token\" value=\"emulatorcsrftoken\">\n"
+              "<input name=\"username\" type=\"text\"><input name=\"password\" type=\"password\">\n"
+              "<button type=\"submit\">Login</button>\n</form>\n</body>\n</html>\n")
+HTML_403 = "<!DOCTYPE html>\n<html><head><title>Forbidden</title></head><body>403 | This action is unauthorized.</body></html>\n"
+
+CONFIG_KEYS = {"latency_seconds", "max_results", "rate_limit", "rate_window_seconds", "retry_after_mode",
+               "shuffle_ties", "show_archived_in_list", "clock", "timezone", "number_format",
+               "custom_fields_empty_as_list", "eol_as_date_object", "date_display_format",
+               "time_display_format", "seed", "row_cache_limit"}
+RENDER_KEYS = {"timezone", "number_format", "custom_fields_empty_as_list", "eol_as_date_object",
+               "show_archived_in_list", "clock", "date_display_format", "time_display_format"}
+
+
+def _expects_json(headers):
+    accept = headers.get("Accept") or ""
+    types = []
+    for i, part in enumerate(accept.split(",")):
+        bits = [b.strip() for b in part.split(";")]
+        if not bits[0]:
+            continue
+        q = 1.0
+        for b in bits[1:]:
+            if b.startswith("q="):
+                try:
+                    q = float(b[2:])
+                except ValueError:
+                    pass
+        types.append((-q, i, bits[0].lower()))
+    types.sort()
+    first = types[0][2] if types else None
+    wants_json = bool(first and ("/json" in first or "+json" in first))
+    ajax = (headers.get("X-Requested-With") or "") == "XMLHttpRequest"
+    accepts_any = first is None or first in ("*/*", "*")
+    return wants_json or (ajax and accepts_any)
+
+
+class Response:
+    __slots__ = ("status", "headers", "body")
+
+    def __init__(self, status, body=b"", headers=None, ctype="application/json"):
+        self.status = status
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        self.body = body
+        self.headers = [("Content-Type", ctype)] if ctype else []
+        if headers:
+            self.headers.extend(headers)
+
+
+def json_response(status, obj, headers=None):
+    return Response(status, laravel_json(obj), headers)
+
+
+class Emulator:
+    """A running fake Snipe-IT v8.1.4 instance."""
+
+    def __init__(self, dataset=None, tokens=None, host="127.0.0.1", port=0, max_results=500, rate_limit=120,
+                 rate_window_seconds=60, retry_after_mode=False, timezone="UTC", number_format="1,234.56",
+                 shuffle_ties=True, show_archived_in_list=False, latency_seconds=0,
+                 custom_fields_empty_as_list=False, eol_as_date_object=False, seed=1, row_cache_limit=300000):
+        if host not in ("127.0.0.1", "localhost"):
+            raise ValueError("the emulator only binds 127.0.0.1")
+        self.ds = dataset if dataset is not None else Dataset.generate()
+        self.tokens = dict(tokens) if tokens is not None else {DEFAULT_TOKEN: "all"}
+        self.host = "127.0.0.1"
+        self.port = port
+        self.settings = {
+            "max_results": max_results, "rate_limit": rate_limit, "rate_window_seconds": rate_window_seconds,
+            "retry_after_mode": retry_after_mode, "timezone": timezone, "number_format": number_format,
+            "shuffle_ties": shuffle_ties, "show_archived_in_list": show_archived_in_list,
+            "latency_seconds": latency_seconds, "clock": None, "seed": seed,
+            "custom_fields_empty_as_list": custom_fields_empty_as_list,
+            "eol_as_date_object": eol_as_date_object,
+            "date_display_format": "Y-m-d", "time_display_format": "h:i A",
+            "row_cache_limit": row_cache_limit,
+        }
+        self.engine = Engine(self.ds, self.settings)
+        self.lock = threading.RLock()
+        self._log = []
+        self._faults = []
+        self._throttle = {}
+        self._server = None
+        self._thread = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @property
+    def url(self):
+        return "http://%s:%d" % (self.host, self.port)
+
+    def start(self):
+        emu = self
+
+        class Handler(_Handler):
+            emulator = emu
+        self._server = _Server((self.host, self.port), Handler)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name="snipeit-emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def warm(self, resources=None):
+        """Pre-render every row's JSON into the cache (optional; speeds up the first full scan)."""
+        eng = self.engine
+        with eng.lock:
+            eng._check()
+            ctx = eng.ctx()
+            for res in resources or RESOURCES:
+                for rid in list(self.ds.tables[res]):
+                    eng._render_json(res, rid, ctx)
+        return self
+
+    # -- control API ------------------------------------------------------------------------
+    def requests(self):
+        with self.lock:
+            return [dict(e) for e in self._log]
+
+    def clear_requests(self):
+        with self.lock:
+            self._log.clear()
+
+    def truth(self, resource):
+        if resource not in RESOURCES:
+            raise KeyError(resource)
+        with self.engine.lock:
+            return self.ds.truth(resource)
+
+    def add_fault(self, rule=None, **kw):
+        rule = dict(rule or {}, **kw)
+        if rule.get("action") not in ("status", "drop", "truncate", "stall", "error200", "html", "latency",
+                                      "mutate"):
+            raise ValueError("unknown fault action %r" % rule.get("action"))
+        with self.lock:
+            self._faults.append({"rule": rule, "seen": 0, "applied": 0})
+
+    def clear_faults(self):
+        with self.lock:
+            self._faults.clear()
+
+    def faults(self):
+        with self.lock:
+            return [dict(f["rule"], _seen=f["seen"], _applied=f["applied"]) for f in self._faults]
+
+    def mutate(self, resource, op, ids=None, count=None, fields=None):
+        with self.engine.lock:
+            now = self.engine.now_ts()
+            out = self.ds.mutate(resource, op, ids=ids, count=count, fields=fields, now=now)
+            self.engine.invalidate_rows(resource, out)
+            return out
+
+    def set_clock(self, dt):
+        """Fix 'now' (datetime, ISO string or epoch); None = real time."""
+        self.configure(clock=dt)
+
+    def configure(self, **kw):
+        unknown = set(kw) - CONFIG_KEYS
+        if unknown:
+            raise KeyError("unknown config keys: %s" % sorted(unknown))
+        with self.engine.lock:
+            for k, v in kw.items():
+                if k == "clock":
+                    if isinstance(v, datetime):
+                        if v.tzinfo is None:
+                            v = v.replace(tzinfo=timezone.utc)
+                        v = int(v.timestamp())
+                    else:
+                        v = iso_to_ts(v)
+                self.settings[k] = v
+            if set(kw) & RENDER_KEYS:
+                self.engine.invalidate_all()
+        if "rate_limit" in kw or "rate_window_seconds" in kw:
+            with self.lock:
+                self._throttle.clear()
+
+    def config(self):
+        d = dict(self.settings)
+        if d.get("clock") is not None:
+            d["clock"] = datetime.fromtimestamp(d["clock"], timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return d
+
+    # -- internals ------------------------------------------------------------------------------
+    def _match_fault(self, path, query):
+        with self.lock:
+            for f in self._faults:
+                r = f["rule"]
+                if r.get("path") and not path.startswith(r["path"]):
+                    continue
+                rq = r.get("query") or {}
+                if any(query.get(k) != str(v) for k, v in rq.items()):
+                    continue
+                if r.get("times") is not None and f["applied"] >= int(r["times"]):
+                    continue
+                f["seen"] += 1
+                if r.get("nth") is not None and f["seen"] != int(r["nth"]):
+                    continue
+                f["applied"] += 1
+                return r
+        return None
+
+    def _throttle_hit(self, token):
+        """Returns (allowed, limit, remaining, retry_after)."""
+        limit = int(self.settings["rate_limit"])
+        window = float(self.settings["rate_window_seconds"])
+        now = time.monotonic()
+        with self.lock:
+            st = self._throttle.get(token)
+            if st is None or now - st[0] >= window:
+                st = self._throttle[token] = [now, 0]
+            retry = max(1, int(math.ceil(st[0] + window - now)))
+            if st[1] >= limit:
+                return False, limit, 0, retry
+            st[1] += 1
+            return True, limit, limit - st[1], retry
+
+    def handle_api(self, method, path, query, headers):
+        """Full API pipeline (auth -> throttle -> route). Returns a Response."""
+        if not (path == "/api/v1" or path.startswith("/api/v1/")):
+            # no route matched -> no auth middleware ran; Snipe's handler renders a JSON 404
+            return json_response(404, {"status": "error", "messages": "404 endpoint not found", "payload": None})
+        auth = headers.get("Authorization") or ""
+        token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+        if token is None or token not in self.tokens:
+            if _expects_json(headers):
+                return json_response(401, {"error": "Unauthorized or unauthenticated."})
+            loc = self.url + "/login"
+            body = ('<!DOCTYPE html>\n<html>\n    <head>\n        <meta charset="UTF-8" />\n'
+                    '        <meta http-equiv="refresh" content="0;url=\'%s\'" />\n\n'
+                    '        <title>Redirecting to %s</title>\n    </head>\n    <body>\n'
+                    '        Redirecting to <a href="%s">%s</a>.\n    </body>\n</html>' % (loc, loc, loc, loc))
+            return Response(302, body, [("Location", loc)], ctype="text/html; charset=utf-8")
+        ok, limit, remaining, retry = self._throttle_hit(token)
+        if not ok:
+            if self.settings.get("retry_after_mode"):
+                body = {"status": "error", "messages": "Too many requests. Try again in %d seconds" % retry,
+                        "payload": {"requests_per_minute": limit, "retry-after": retry}}
+                return json_response(429, body, [("Retry-After", str(retry)), ("X-RateLimit-Limit", str(limit)),
+                                                 ("X-RateLimit-Remaining", "0")])
+            return json_response(429, {"status": "error", "messages": "Too many requests", "payload": None})
+        resp = self._route(method, path, query, headers, self.tokens[token])
+        resp.headers.append(("X-RateLimit-Limit", str(limit)))
+        resp.headers.append(("X-RateLimit-Remaining", str(remaining)))
+        return resp
+
+    def _route(self, method, path, query, headers, allowed):
+        parts = [p for p in path.split("/") if p != ""]
+        # parts[0] == "api"
+        if len(parts) < 2 or parts[1] != "v1":
+            return json_response(404, {"status": "error", "messages": "404 endpoint not found", "payload": None})
+        if len(parts) == 2:
+            return json_response(404, {"status": "error", "message": ROOT_404, "payload": None})
+        res = parts[2]
+        if res == "version" and len(parts) == 3:
+            if method != "GET":
+                return json_response(405, {"status": "error", "messages": "Method not allowed", "payload": None})
+            return json_response(200, {"version": VERSION})
+        if res not in RESOURCES or len(parts) > 4:
+            return json_response(404, {"status": "error", "message": FALLBACK_404, "payload": None})
+        if method != "GET":
+            return json_response(405, {"status": "error", "messages": "Method not allowed", "payload": None})
+        if allowed != "all" and res not in allowed:
+            if _expects_json(headers):
+                return Response(403, pretty_json({"message": "This action is unauthorized."}))
+            return Response(403, HTML_403, ctype="text/html; charset=utf-8")
+        try:
+            if len(parts) == 3:
+                return Response(200, self.engine.list(res, query))
+            row = self.engine.single(res, unquote(parts[3]))
+            if row is None:
+                return json_response(200, {"status": "error", "messages": NOT_FOUND_MESSAGES[res], "payload": None})
+            return json_response(200, row)
+        except ServerError:
+            return Response(500, pretty_json({"message": "Server Error"}))
+
+    def handle_control(self, method, path, query, body):
+        sub = path[len("/__emulator__/"):].strip("/")
+        try:
+            data = json.loads(body) if body else None
+        except ValueError:
+            return Response(400, json.dumps({"error": "invalid JSON body"}))
+
+        def ok(obj, status=200):
+            return Response(status, json.dumps(obj))
+        try:
+            if sub.startswith("truth/") and method == "GET":
+                res = sub[len("truth/"):]
+                if res not in RESOURCES:
+                    return ok({"error": "unknown resource %s" % res}, 404)
+                return ok(self.truth(res))
+            if sub == "requests":
+                if method == "GET":
+                    return ok(self.requests())
+                if method == "DELETE":
+                    self.clear_requests()
+                    return ok({"cleared": True})
+            if sub == "faults":
+                if method == "GET":
+                    return ok(self.faults())
+                if method == "POST":
+                    rules = data if isinstance(data, list) else [data]
+                    for r in rules:
+                        self.add_fault(r)
+                    return ok({"added": len(rules), "faults": self.faults()})
+                if method == "DELETE":
+                    self.clear_faults()
+                    return ok({"cleared": True})
+            if sub == "mutate" and method == "POST":
+                ids = self.mutate(data["resource"], data["op"], ids=data.get("ids"), count=data.get("count"),
+                                  fields=data.get("fields"))
+                return ok({"ids": ids})
+            if sub == "config":
+                if method == "POST":
+                    self.configure(**(data or {}))
+                return ok(self.config())
+        except (KeyError, ValueError, TypeError) as exc:
+            return ok({"error": str(exc)}, 400)
+        return ok({"error": "unknown control endpoint"}, 404)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "Apache"
+    sys_version = ""
+    emulator: Emulator = None
+
+    def setup(self):
+        super().setup()
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+
+    def log_message(self, fmt, *args):  # quiet
+        pass
+
+    def version_string(self):
+        return "Apache"
+
+    def do_GET(self):
+        self._handle("GET")
+
+    def do_POST(self):
+        self._handle("POST")
+
+    def do_DELETE(self):
+        self._handle("DELETE")
+
+    def do_PUT(self):
+        self._handle("PUT")
+
+    def do_PATCH(self):
+        self._handle("PATCH")
+
+    def do_HEAD(self):
+        self._handle("HEAD")
+
+    # -- writing --------------------------------------------------------------------------
+    def _send(self, resp, mode="normal", seconds=0.0):
+        try:
+            self.send_response(resp.status)
+            self.send_header("Date", formatdate(usegmt=True))
+            for k, v in resp.headers:
+                self.send_header(k, v)
+            if resp.status != 302 and resp.headers and resp.headers[0][1].startswith("application/json"):
+                self.send_header("Cache-Control", "no-cache, private")
+            self.send_header("Content-Length", str(len(resp.body)))
+            if mode != "normal":
+                self.send_header("Connection", "close")
+            body = resp.body if self.command != "HEAD" else b""
+            if mode == "normal":
+                # one write for headers + body (avoids Nagle/delayed-ACK stalls)
+                self._headers_buffer.append(b"\r\n")
+                self._headers_buffer.append(body)
+                self.flush_headers()
+                return
+            self.end_headers()
+            half = body[: len(body) // 2]
+            self.wfile.write(half)
+            self.wfile.flush()
+            if mode == "stall":
+                time.sleep(float(seconds))
+            self._kill()
+        except (BrokenPipeError, ConnectionResetError, socket.timeout, OSError):
+            self.close_connection = True
+
+    def _kill(self):
+        self.close_connection = True
+        try:
+            self.wfile.flush()
+        except OSError:
+            pass
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    # -- dispatch -------------------------------------------------------------------------
+    def _handle(self, method):
+        emu = self.emulator
+        parts = urlsplit(self.path)
+        path = parts.path
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n) if n > 0 else b""
+        if path.startswith("/__emulator__/"):
+            self._send(emu.handle_control(method, path, query, body))
+            return
+        if path in ("/login", "/login/"):
+            self._send(Response(200, LOGIN_HTML, ctype="text/html; charset=UTF-8"))
+            return
+        if not (path == "/api" or path.startswith("/api/")):
+            self._send(Response(404, "<!DOCTYPE html><html><body>404 | Not Found</body></html>",
+                                ctype="text/html; charset=UTF-8"))
+            return
+        entry = {"method": method, "path": path, "query": query, "status": None, "time": time.time(),
+                 "fault": None}
+        with emu.lock:
+            emu._log.append(entry)
+        rule = emu._match_fault(path, query)
+        action = rule.get("action") if rule else None
+        entry["fault"] = action
+        if action == "drop":
+            self._kill()
+            return
+        if action == "status":
+            code = int(rule.get("status", 500))
+            b = rule.get("body")
+            if b is None:
+                if code == 429:
+                    b = {"status": "error", "messages": "Too many requests", "payload": None}
+                elif code >= 500:
+                    b = {"message": "Server Error"}
+                else:
+                    b = {"status": "error", "messages": code, "payload": None}
+            if isinstance(b, (dict, list)):
+                resp = Response(code, laravel_json(b))
+            else:
+                resp = Response(code, str(b), ctype=rule.get("content_type", "text/html; charset=UTF-8"))
+            for k, v in (rule.get("headers") or {}).items():
+                resp.headers.append((k, str(v)))
+            entry["status"] = code
+            self._send(resp)
+            return
+        if action == "error200":
+            entry["status"] = 200
+            self._send(json_response(200, {"status": "error", "messages": rule.get("message", "An error occurred"),
+                                           "payload": None}))
+            return
+        if action == "html":
+            entry["status"] = 200
+            self._send(Response(200, LOGIN_HTML, ctype="text/html; charset=UTF-8"))
+            return
+        delay = float(emu.settings.get("latency_seconds") or 0)
+        if action == "latency":
+            delay += float(rule.get("seconds", 1.0))
+        if delay > 0:
+            time.sleep(delay)
+        headers = {k: v for k, v in self.headers.items()}
+        try:
+            resp = emu.handle_api(method, path, query, _CaseInsensitive(headers))
+        except Exception:  # pragma: no cover - defensive, mirrors Laravel's 500
+            resp = Response(500, pretty_json({"message": "Server Error"}))
+        entry["status"] = resp.status
+        if action == "truncate":
+            self._send(resp, mode="truncate")
+            return
+        if action == "stall":
+            self._send(resp, mode="stall", seconds=float(rule.get("seconds", 5.0)))
+            return
+        self._send(resp)
+        if action == "mutate":
+            m = rule.get("mutation") or {}
+            try:
+                emu.mutate(m["resource"], m["op"], ids=m.get("ids"), count=m.get("count"), fields=m.get("fields"))
+            except Exception as exc:  # recorded for debugging
+                entry["mutation_error"] = str(exc)
+
+
+class _CaseInsensitive(dict):
+    def __init__(self, d):
+        super().__init__((k.lower(), v) for k, v in d.items())
+
+    def get(self, k, default=None):
+        return super().get(k.lower(), default)

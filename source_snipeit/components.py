@@ -1,0 +1,724 @@
+"""Custom components for source-snipeit: only what the declarative manifest cannot say.
+
+Airbyte's manifest-only runtime loads exactly one components file, so every class lives here.
+Each class names the Snipe-IT quirk it exists for (see docs/snipeit.md and the API notes).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+import threading
+import time
+from dataclasses import InitVar, dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable, Dict, Iterable, List, Mapping, MutableMapping, Optional, Tuple, Union
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import requests
+
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.declarative.requesters.paginators.paginator import Paginator
+from airbyte_cdk.sources.declarative.requesters.requester import Requester
+from airbyte_cdk.sources.declarative.retrievers.retriever import Retriever
+from airbyte_cdk.sources.declarative.transformations.config_transformations.config_transformation import (
+    ConfigTransformation,
+)
+from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy
+from airbyte_cdk.sources.types import Record, StreamSlice
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+try:  # orjson ships with airbyte-cdk and parses the 500-row pages about twice as fast
+    import orjson
+
+    _loads: Callable[[bytes], Any] = orjson.loads
+    _JSONError: Tuple[type, ...] = (orjson.JSONDecodeError, ValueError)
+except ImportError:  # pragma: no cover
+    _loads = json.loads
+    _JSONError = (ValueError,)
+
+LOGGER = logging.getLogger("airbyte")
+EPOCH = "1970-01-01T00:00:00Z"
+NUMBER_FORMATS = ("1,234.56", "1.234,56")
+
+
+def _config_error(message: str) -> AirbyteTracedException:
+    return AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
+
+
+# --------------------------------------------------------------------------------------------------
+# Config
+# --------------------------------------------------------------------------------------------------
+
+
+class SnipeItConfigNormalizer(ConfigTransformation):
+    """Normalises the user's config once, before any stream is built.
+
+    Quirk: users paste the instance root in several shapes (``https://snipe.example.com/``,
+    ``https://snipe.example.com/api/v1``). The API lives at ``<root>/api/v1``, so ``base_url`` is reduced
+    to the root and ``api_url`` derived from it. ``start_date`` may be a date or a date-time and becomes the
+    cursor's format. Invalid values are left untouched here: :class:`SnipeItConfigValidation` names them.
+    """
+
+    def transform(self, config: MutableMapping[str, Any]) -> None:
+        base = config.get("base_url")
+        if isinstance(base, str):
+            root = base.strip().rstrip("/")
+            if root.lower().endswith("/api/v1"):
+                root = root[: -len("/api/v1")].rstrip("/")
+            config["base_url"] = root
+            config["api_url"] = f"{root}/api/v1/"
+        start = config.get("start_date")
+        if isinstance(start, str) and start.strip():
+            parsed = _parse_start_date(start.strip())
+            if parsed:
+                config["start_date"] = parsed
+        elif start is not None and not start:
+            config.pop("start_date", None)
+
+
+def _parse_start_date(value: str) -> Optional[str]:
+    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S"):
+        try:
+            parsed = datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        if parsed.tzinfo:
+            parsed = parsed.astimezone(timezone.utc)
+        return parsed.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None
+
+
+def validate_config(config: Mapping[str, Any]) -> None:
+    """Raise a config error that names the field and what is wrong with it."""
+    token = config.get("api_token")
+    if not isinstance(token, str) or not token.strip():
+        raise _config_error("api_token is empty: paste a Snipe-IT personal access token (user menu → Manage API Keys).")
+    base = config.get("base_url")
+    if not isinstance(base, str) or not base.strip():
+        raise _config_error("base_url is empty: give the Snipe-IT instance root, e.g. https://snipe.example.com")
+    match = re.match(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<host>[^/?#]+)(?P<path>[^?#]*)$", base)
+    if not match:
+        raise _config_error(f"base_url '{base}' is not a URL: it must start with https:// (or http://), e.g. https://snipe.example.com")
+    if match["scheme"].lower() not in ("http", "https"):
+        raise _config_error(f"base_url '{base}' uses {match['scheme']}://; only http:// and https:// are supported.")
+    page_size = config.get("page_size", 500)
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= 500:
+        raise _config_error(f"page_size must be a whole number from 1 to 500, got {page_size!r}.")
+    tz = config.get("timezone") or "UTC"
+    try:
+        ZoneInfo(str(tz))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _config_error(f"timezone '{tz}' is not an IANA time zone name (e.g. UTC, Europe/Berlin, America/New_York).")
+    number_format = config.get("number_format", NUMBER_FORMATS[0])
+    if number_format not in NUMBER_FORMATS:
+        raise _config_error(f"number_format '{number_format}' is unknown: use one of {', '.join(NUMBER_FORMATS)}.")
+    start = config.get("start_date")
+    if start and not _parse_start_date(str(start)):
+        raise _config_error(f"start_date '{start}' is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ.")
+    rpm = config.get("requests_per_minute", 120)
+    if isinstance(rpm, bool) or not isinstance(rpm, int) or rpm < 1:
+        raise _config_error(f"requests_per_minute must be a positive whole number, got {rpm!r}.")
+
+
+# --------------------------------------------------------------------------------------------------
+# HTTP
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SnipeItRateLimitBackoff(BackoffStrategy):
+    """How long to wait after a 429.
+
+    Quirk: Snipe-IT v8.1.4 answers ``429 {"status":"error","messages":"Too many requests","payload":null}``
+    with no ``Retry-After`` and no rate headers; its limiter is a fixed window (60 s unless the instance
+    changed it), so waiting one window always suffices. Newer versions send ``Retry-After``; absurd values
+    (``367946340``) are capped rather than obeyed or treated as fatal. Returns None for other responses so
+    the next strategy (exponential: 2, 4, 8 s) handles 5xx and connection errors.
+    """
+
+    config: Mapping[str, Any]
+    parameters: InitVar[Mapping[str, Any]]
+    max_wait_seconds: float = 120.0
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self.window_seconds = float(self.config.get("rate_limit_window_seconds") or 60)
+
+    def backoff_time(self, response_or_exception: Any, attempt_count: int) -> Optional[float]:
+        if not isinstance(response_or_exception, requests.Response) or response_or_exception.status_code != 429:
+            return None
+        retry_after = _retry_after_seconds(response_or_exception.headers.get("Retry-After"))
+        wait = retry_after if retry_after is not None else self.window_seconds
+        return max(1.0, min(wait, float(self.max_wait_seconds)))
+
+
+def _retry_after_seconds(value: Optional[str]) -> Optional[float]:
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        return (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds()
+    except (TypeError, ValueError):
+        return None
+
+
+def _refuse_redirects(response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+    """requests follows redirects by default. Snipe-IT redirects to /login when a token is refused and the
+    request did not ask for JSON; following it would send the token on and parse a login page. Dropping the
+    Location header makes the 3xx reach the error handler as it is."""
+    if response.is_redirect:
+        response.headers["X-Snipeit-Redirect-Location"] = response.headers.pop("Location", "")
+    return response
+
+
+class RequestPacer:
+    """Shared by every stream of one process: keeps the sync under ``requests_per_minute`` and slows down
+    when the server says few requests are left in its window.
+
+    Quirk: Snipe-IT's limiter (120/min per *user*, shared by all of that user's tokens and sessions) sends
+    ``X-RateLimit-Limit``/``X-RateLimit-Remaining`` on successful responses but no reset time, and a 429 costs
+    a whole 60 s window. Pacing evenly (one request every 60/rpm seconds, from whichever thread) never trips it
+    on its own; when Remaining shows another client is eating the budget, the pacer spreads what is left over
+    the window.
+    """
+
+    _instances: Dict[Tuple[str, int], "RequestPacer"] = {}
+    _instances_lock = threading.Lock()
+
+    def __init__(self, requests_per_minute: int, window_seconds: float = 60.0) -> None:
+        self.interval = window_seconds / max(1, requests_per_minute)
+        self.window_seconds = window_seconds
+        self._lock = threading.Lock()
+        self._next_slot = 0.0
+        self.requests_sent = 0
+
+    @classmethod
+    def for_config(cls, config: Mapping[str, Any]) -> "RequestPacer":
+        rpm = int(config.get("requests_per_minute") or 120)
+        key = (str(config.get("api_url")), rpm)
+        with cls._instances_lock:
+            if key not in cls._instances:
+                cls._instances[key] = cls(rpm, float(config.get("rate_limit_window_seconds") or 60))
+            return cls._instances[key]
+
+    def wait_for_slot(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next_slot)
+            self._next_slot = slot + self.interval
+            self.requests_sent += 1
+        if slot > now:
+            time.sleep(slot - now)
+
+    def observe(self, response: requests.Response) -> None:
+        remaining = response.headers.get("X-RateLimit-Remaining")
+        if remaining is None:
+            return
+        try:
+            left = int(remaining)
+        except ValueError:
+            return
+        if left <= 2:
+            # Another client used the window up: wait for a fresh one rather than take a 429.
+            with self._lock:
+                self._next_slot = max(self._next_slot, time.monotonic() + self.window_seconds / 2)
+
+
+# --------------------------------------------------------------------------------------------------
+# Records
+# --------------------------------------------------------------------------------------------------
+
+_TAG = re.compile(r"<[^>]+>")
+_NAIVE_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DROPPED_KEYS = frozenset(("formatted", "available_actions"))
+
+
+def _unescape(value: str) -> str:
+    return html.unescape(value) if "&" in value else value
+
+
+def _unescape_deep(value: Any) -> Any:
+    if isinstance(value, str):
+        return _unescape(value)
+    if isinstance(value, list):
+        return [_unescape_deep(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _unescape_deep(v) for k, v in value.items() if k not in _DROPPED_KEYS}
+    return value
+
+
+def _column_kind(prop: Mapping[str, Any]) -> str:
+    types = prop.get("type", "string")
+    types = [types] if isinstance(types, str) else [t for t in types if t != "null"]
+    kind = types[0] if types else "string"
+    if kind == "string" and prop.get("format") in ("date", "date-time"):
+        return prop["format"]
+    return kind
+
+
+class RecordNormalizer:
+    """Turns one Snipe-IT row into a flat, typed warehouse record, driven by the stream's JSON schema.
+
+    Quirks handled (sample row: ``{"name": "Design Laptop &amp; Dock", "model": {"id": 7, "name": "MacBook Pro 14&quot;"},
+    "updated_at": {"datetime": "2025-05-20 14:03:11", "formatted": "2025-05-20 02:03 PM"}, "purchase_cost": "2,499.00",
+    "notes": "Bought for <strong>design</strong> &amp; QA", "custom_fields": {"MAC Address": {"field":
+    "_snipeit_mac_address_1", "value": "a4:83:e7:00:11:22", ...}}, "available_actions": {...}}``):
+
+    * nested objects → underscore columns (``model_name``, ``updated_at_datetime``); lists → JSON text;
+    * every string HTML-unescaped once (``e()`` escapes exactly once); Markdown-rendered notes → plain text;
+    * naive datetimes in the instance time zone → ISO-8601 UTC; money strings in the instance's number
+      format → numbers; counts sent as strings (departments ``users_count``) → integers;
+    * ``formatted`` and the caller-dependent ``available_actions`` dropped;
+    * hardware ``custom_fields`` (keyed by display name, ``[]`` before v6.0.13) → ``{db_column: value}``.
+
+    A value that cannot be converted losslessly becomes null in its column and is kept verbatim in
+    ``_snipeit_unparsed`` ({column: original}), with one warning per stream and column, so nothing is lost
+    and the sync does not stop.
+    """
+
+    def __init__(self, schema: Mapping[str, Any], config: Mapping[str, Any], stream_name: str,
+                 html_fields: Iterable[str] = ("notes",), raw_fields: Iterable[str] = ()) -> None:
+        self.stream_name = stream_name
+        self.kinds: Dict[str, str] = {k: _column_kind(p) for k, p in schema.get("properties", {}).items()}
+        self.html_fields = frozenset(html_fields)
+        self.raw_fields = frozenset(raw_fields)
+        tz_name = str(config.get("timezone") or "UTC")
+        self.tz = None if tz_name in ("UTC", "Etc/UTC", "Z") else ZoneInfo(tz_name)
+        if config.get("number_format") == "1.234,56":
+            self.thousands, self.decimal = ".", ","
+        else:
+            self.thousands, self.decimal = ",", "."
+        self._warned: set = set()
+
+    # -- public -------------------------------------------------------------------------------------
+    def normalize(self, row: Mapping[str, Any]) -> Dict[str, Any]:
+        flat: Dict[str, Any] = {}
+        self._flatten(row, "", flat)
+        unparsed: Optional[Dict[str, Any]] = None
+        kinds = self.kinds
+        for key, value in flat.items():
+            if value is None:
+                continue
+            kind = kinds.get(key)
+            if kind is None:
+                continue
+            converted = self._convert(kind, value)
+            if converted is _FAIL:
+                if unparsed is None:
+                    unparsed = {}
+                unparsed[key] = value
+                flat[key] = None
+                self._warn(key, value)
+            else:
+                flat[key] = converted
+        if unparsed:
+            flat["_snipeit_unparsed"] = unparsed
+        return flat
+
+    # -- flattening ---------------------------------------------------------------------------------
+    def _flatten(self, obj: Mapping[str, Any], prefix: str, out: Dict[str, Any]) -> None:
+        for key, value in obj.items():
+            if key in _DROPPED_KEYS:
+                continue
+            name = prefix + key
+            if isinstance(value, str):
+                if name in self.html_fields:
+                    value = _TAG.sub("", value) if "<" in value else value
+                out[name] = _unescape(value) if "&" in value else value
+            elif isinstance(value, dict):
+                if name == "custom_fields":
+                    out[name] = self._custom_fields(value)
+                elif self.kinds.get(name) == "object":
+                    out[name] = _unescape_deep(value)
+                elif ("datetime" in value or "date" in value) and len(value) <= 2 and name + "_datetime" not in self.kinds \
+                        and name + "_date" not in self.kinds and name in self.kinds:
+                    # an older version sent a date object where the schema expects a plain string
+                    out[name] = value.get("datetime") or value.get("date")
+                else:
+                    self._flatten(value, name + "_", out)
+            elif isinstance(value, list):
+                if name == "custom_fields":  # pre-v6.0.13 sends [] for assets without a fieldset
+                    out[name] = {}
+                else:
+                    out[name] = json.dumps(value if name in self.raw_fields else _unescape_deep(value),
+                                           ensure_ascii=False, separators=(",", ":"))
+            else:
+                out[name] = value
+        # Date strings where the schema expects a date object column (invalid dates come as plain text)
+        if not prefix:
+            for key in [k for k in out if k + "_datetime" in self.kinds and isinstance(out[k], str)]:
+                out[key + "_datetime"] = out.pop(key)
+            for key in [k for k in out if k + "_date" in self.kinds and isinstance(out[k], str)]:
+                out[key + "_date"] = out.pop(key)
+
+    @staticmethod
+    def _custom_fields(value: Mapping[str, Any]) -> Dict[str, Any]:
+        fields: Dict[str, Any] = {}
+        for display_name, spec in value.items():
+            if isinstance(spec, dict):
+                column = spec.get("field") or display_name
+                raw = spec.get("value")
+                fields[column] = _unescape(raw) if isinstance(raw, str) else raw
+            else:
+                fields[display_name] = _unescape_deep(spec)
+        return fields
+
+    # -- typing -------------------------------------------------------------------------------------
+    def _convert(self, kind: str, value: Any) -> Any:
+        if kind == "date-time":
+            return self._datetime(value)
+        if kind == "string":
+            if isinstance(value, str):
+                return value
+            if isinstance(value, (dict, list)):
+                return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            if isinstance(value, bool):
+                return "true" if value else "false"
+            return str(value)
+        if kind == "integer":
+            if isinstance(value, bool):
+                return int(value)
+            if isinstance(value, int):
+                return value
+            if isinstance(value, str):
+                text = value.strip().replace(self.thousands, "") if value.strip() else value
+                if text == "":
+                    return None
+                if text.lstrip("-").isdigit():
+                    return int(text)
+                return _FAIL
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            return _FAIL
+        if kind == "number":
+            if isinstance(value, bool):
+                return _FAIL
+            if isinstance(value, (int, float)):
+                return value
+            if isinstance(value, str):
+                return self._money(value)
+            return _FAIL
+        if kind == "boolean":
+            if isinstance(value, bool):
+                return value
+            if value in (0, 1, "0", "1"):
+                return bool(int(value))
+            if isinstance(value, str) and value.lower() in ("true", "false"):
+                return value.lower() == "true"
+            return _FAIL
+        if kind == "date":
+            if isinstance(value, str):
+                if value == "":
+                    return None
+                return value if _DATE.match(value) and _valid_date(value) else _FAIL
+            return _FAIL
+        if kind == "object":
+            return value if isinstance(value, dict) else _FAIL
+        return value
+
+    def _datetime(self, value: Any) -> Any:
+        if not isinstance(value, str):
+            return _FAIL
+        if value == "":
+            return None
+        if not _NAIVE_DATETIME.match(value):
+            return _FAIL
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return _FAIL
+        if self.tz is None:
+            return value[:10] + "T" + value[11:] + "Z"
+        return parsed.replace(tzinfo=self.tz).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def _money(self, value: str) -> Any:
+        text = value.strip()
+        if text == "":
+            return None
+        text = text.replace(self.thousands, "").replace(self.decimal, ".")
+        try:
+            number = float(text)
+        except ValueError:
+            return _FAIL
+        return number
+
+    def _warn(self, key: str, value: Any) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            LOGGER.warning(
+                f"Stream {self.stream_name}: column {key} got {str(value)[:80]!r}, which is not a valid "
+                f"{self.kinds.get(key)}; it is written as null and kept verbatim in _snipeit_unparsed."
+            )
+
+
+_FAIL = object()
+
+
+def _valid_date(value: str) -> bool:
+    try:
+        datetime.strptime(value, "%Y-%m-%d")
+        return True
+    except ValueError:
+        return False
+
+
+# --------------------------------------------------------------------------------------------------
+# Retriever
+# --------------------------------------------------------------------------------------------------
+
+
+class FallBackToFullScan(Exception):
+    """The newest-first read could not prove it saw every changed row (a tie group straddles a page boundary,
+    or rows moved under it); the caller re-reads the stream in a stable order instead."""
+
+
+@dataclass
+class SnipeItRetriever(Retriever):
+    """Pages through a Snipe-IT list endpoint without losing or inventing rows.
+
+    Why not ``SimpleRetriever`` + ``OffsetIncrement``: Snipe-IT clamps ``limit`` silently to ``MAX_RESULTS``
+    (500 by default, 50 on old instances), so a page shorter than requested is not the last page — the CDK
+    strategy stops there. The envelope ``{"total": 1234, "rows": [...]}`` is what tells us when to stop.
+    Offsets also shift when rows are deleted while we read (every later row moves one place left and one
+    row is skipped), sorts on ties are unstable, and the hardware list hides archived assets. So this
+    retriever:
+
+    * advances by the rows actually received and stops on an empty page or at ``total``;
+    * re-reads one row of overlap per page and checks it is the row it expects; if rows moved left it
+      steps back until it finds its place again (ids ascend, so a comparison proves nothing was skipped);
+    * sorts on a unique column (``sort=id&order=asc``; suppliers by name, as their ``sort=id`` is broken);
+    * for incremental reads of streams the API can sort by ``updated_at``, reads newest first and stops at
+      the state; if that read cannot prove completeness it falls back to the stable full read, filtered;
+    * reads the extra passes a stream declares (hardware: ``status=Archived``) and drops duplicates;
+    * decodes each page once, checks its shape, and normalizes rows with :class:`RecordNormalizer`.
+    """
+
+    requester: Requester
+    paginator: Paginator
+    config: Mapping[str, Any]
+    parameters: InitVar[Mapping[str, Any]]
+    name: str = ""
+    primary_key: Optional[Union[str, List[str], List[List[str]]]] = None
+    max_body_retries: int = 3
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        validate_config(self.config)
+        self._parameters = parameters
+        self.name = self.name or parameters.get("name", "")
+        self.sort_key: str = parameters.get("sort_key", "id")
+        self.sort_by_updated_at: bool = bool(parameters.get("sort_by_updated_at", False))
+        self.passes: List[Mapping[str, Any]] = list(parameters.get("passes") or [{}])
+        self.cursor_field: str = parameters.get("cursor_field", "updated_at_datetime")
+        self.html_fields = parameters.get("html_fields", ["notes"])
+        self.raw_fields = parameters.get("raw_fields", [])
+        self.page_size = int(self.config.get("page_size") or 500)
+        self.pacer = RequestPacer.for_config(self.config)
+        self._normalizers: Dict[int, RecordNormalizer] = {}
+        self._normalizer_lock = threading.Lock()
+        session = getattr(getattr(self.requester, "_http_client", None), "_session", None)
+        if session is not None and _refuse_redirects not in session.hooks["response"]:
+            session.hooks["response"].append(_refuse_redirects)
+
+    # -- entry point --------------------------------------------------------------------------------
+    def read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
+        stream_slice = stream_slice or StreamSlice(partition={}, cursor_slice={})
+        normalize = self._normalizer(records_schema).normalize
+        lower = (stream_slice.cursor_slice or {}).get("start_time") or EPOCH
+        incremental = lower > EPOCH
+        # Extra passes (hardware: status=Archived) first: they are small, and the main pass then skips
+        # whatever they delivered, whether or not the instance shows archived assets in the default list.
+        delivered_by_extra_passes: set = set()
+        for pass_params in sorted(self.passes, key=lambda p: 0 if p else 1):
+            skip = None if pass_params else delivered_by_extra_passes
+            for data in self._scan(pass_params, lower if incremental else None, normalize):
+                key = data["id"]
+                if skip is not None and key in skip:
+                    continue
+                if incremental:
+                    value = data.get(self.cursor_field)
+                    if value is None or value < lower:
+                        continue
+                if pass_params:
+                    delivered_by_extra_passes.add(key)
+                yield Record(data=data, stream_name=self.name, associated_slice=stream_slice)
+
+    def _scan(self, pass_params: Mapping[str, Any], lower: Optional[str], normalize: Callable) -> Iterable[Dict[str, Any]]:
+        if lower and self.sort_by_updated_at:
+            try:
+                # Materialised: on fallback nothing of the abandoned read has been emitted.
+                rows = list(self._newest_first(pass_params, lower, normalize))
+            except FallBackToFullScan as reason:
+                LOGGER.info(f"Stream {self.name}: {reason}; reading it in full (sorted by {self.sort_key}) instead.")
+            else:
+                yield from rows
+                return
+        for page in self._stable_scan(pass_params, normalize):
+            yield from page
+
+    # -- scans --------------------------------------------------------------------------------------
+    def _stable_scan(self, pass_params: Mapping[str, Any], normalize: Callable) -> Iterable[List[Dict[str, Any]]]:
+        """Read every row in a unique, stable order; yields each page's rows not seen before.
+
+        Each request starts one row before the end of what was consumed. That row must be one we have
+        already seen; if it is not (or the page is empty), rows before our position were deleted and the
+        rest moved left, so we step back a page at a time until we find our place. With ``sort=id`` the
+        ids ascend, so "seen" is ``id <= highest id emitted`` and needs no memory; other orders (suppliers,
+        small) keep the set of ids.
+        """
+        by_id = self.sort_key == "id"
+        params = {**pass_params, "sort": self.sort_key, "order": "asc"}
+        consumed = 0
+        highest = -1
+        seen: set = set()
+
+        def is_seen(row_id: int) -> bool:
+            return row_id <= highest if by_id else row_id in seen
+
+        while True:
+            request_offset = max(0, consumed - 1)
+            total, rows = self._fetch(params, request_offset)
+            while consumed and request_offset > 0 and (
+                not is_seen(rows[0]["id"]) if rows else total is not None and total < consumed
+            ):
+                request_offset = max(0, min(request_offset - max(len(rows), 1), (total or 0) - 1))
+                LOGGER.info(f"Stream {self.name}: rows moved under the read (deleted?); stepping back to offset {request_offset}.")
+                total, rows = self._fetch(params, request_offset)
+            if not rows:
+                return
+            new = [normalize(r) for r in rows if not is_seen(r["id"])]
+            if by_id:
+                highest = max(highest, max(r["id"] for r in rows))
+            else:
+                seen.update(r["id"] for r in rows)
+            if new:
+                yield new
+            consumed = request_offset + len(rows)
+            if total is not None and consumed >= total:
+                return
+
+    def _newest_first(self, pass_params: Mapping[str, Any], lower: str, normalize: Callable) -> Iterable[Dict[str, Any]]:
+        """Incremental read: ``sort=updated_at&order=desc`` until rows are older than the state.
+
+        Completeness check: each page re-reads the previous page's last row; if it is not where expected,
+        rows moved under us and we give up (FallBackToFullScan). A group of rows sharing one ``updated_at``
+        second that straddles a page boundary may be ordered differently by each request (MySQL has no
+        tie-breaker), so that also falls back unless the whole group is older than the state.
+        """
+        params = {**pass_params, "sort": "updated_at", "order": "desc"}
+        offset = 0
+        anchor: Optional[Tuple[Any, Any]] = None  # (id, updated_at) of the last row consumed
+        while True:
+            request_offset = max(0, offset - 1) if anchor else offset
+            total, rows = self._fetch(params, request_offset)
+            page = [normalize(r) for r in rows]
+            if anchor:
+                if not page or page[0].get("id") != anchor[0]:
+                    raise FallBackToFullScan("rows moved between two newest-first pages")
+                page = page[1:]
+                if page and page[0].get(self.cursor_field) == anchor[1] and (anchor[1] or "") >= lower:
+                    raise FallBackToFullScan(
+                        f"more rows share updated_at {anchor[1]} than one page holds and the API orders them arbitrarily"
+                    )
+            stop = False
+            for data in page:
+                value = data.get(self.cursor_field)
+                if value is None or value < lower:
+                    stop = True
+                    break
+                yield data
+            if stop or not rows:
+                return
+            offset = request_offset + len(rows)
+            if total is not None and offset >= total:
+                return
+            anchor = (page[-1].get("id"), page[-1].get(self.cursor_field)) if page else anchor
+
+    # -- HTTP ---------------------------------------------------------------------------------------
+    def _fetch(self, params: Mapping[str, Any], offset: int) -> Tuple[Optional[int], List[Mapping[str, Any]]]:
+        """One page, decoded once and checked: ``(total, rows)``."""
+        request_params = dict(self.paginator.get_request_params(next_page_token={"next_page_token": offset}))
+        request_params.setdefault("limit", self.page_size)
+        request_params["offset"] = offset
+        request_params.update(params)
+        for attempt in range(1, self.max_body_retries + 1):
+            self.pacer.wait_for_slot()
+            response = self.requester.send_request(
+                stream_state={}, stream_slice=StreamSlice(partition={}, cursor_slice={}),
+                next_page_token=None, request_params=request_params,
+            )
+            if response is None:
+                raise AirbyteTracedException(
+                    message=f"Stream {self.name}: Snipe-IT gave no response for offset {offset}.",
+                    failure_type=FailureType.transient_error,
+                )
+            self.pacer.observe(response)
+            try:
+                return self._check_page(response, offset)
+            except _RetryableBody as problem:
+                if attempt == self.max_body_retries:
+                    raise AirbyteTracedException(
+                        message=f"Stream {self.name}: {problem} (offset {offset}, {attempt} attempts). "
+                                f"No rows of this page were written.",
+                        internal_message=str(problem),
+                        failure_type=FailureType.transient_error,
+                    )
+                LOGGER.warning(f"Stream {self.name}: {problem}; retrying in {2 ** attempt} s.")
+                time.sleep(2 ** attempt)
+        raise AssertionError("unreachable")
+
+    def _check_page(self, response: requests.Response, offset: int) -> Tuple[Optional[int], List[Mapping[str, Any]]]:
+        content_type = response.headers.get("Content-Type", "")
+        body_bytes = response.content
+        if "html" in content_type or body_bytes.lstrip()[:1] == b"<":
+            raise _config_error(
+                f"Stream {self.name}: {response.url.split('?')[0]} answered with an HTML page, not JSON. "
+                "The API token was probably refused (Snipe-IT shows its login page), or base_url is not the "
+                "Snipe-IT root."
+            )
+        try:
+            body = _loads(body_bytes)
+        except _JSONError:
+            raise _RetryableBody(f"the response is not valid JSON ({len(body_bytes)} bytes, it may have been cut off)")
+        if isinstance(body, dict) and body.get("status") == "error":
+            messages = body.get("messages", body.get("message"))
+            raise AirbyteTracedException(
+                message=f"Stream {self.name}: Snipe-IT answered HTTP {response.status_code} with an error: {messages}",
+                failure_type=FailureType.system_error,
+            )
+        if not isinstance(body, dict) or "rows" not in body:
+            raise _RetryableBody("the response is JSON but has no 'rows' list")
+        rows, total = body["rows"], body.get("total")
+        if not isinstance(rows, list):
+            raise _RetryableBody(f"'rows' is a {type(rows).__name__}, not a list")
+        if isinstance(total, str) and total.isdigit():
+            total = int(total)
+        if not isinstance(total, int) or isinstance(total, bool):
+            total = None  # unknown: page until an empty page
+        for row in rows:
+            if not isinstance(row, dict) or not isinstance(row.get("id"), int) or isinstance(row.get("id"), bool):
+                raise AirbyteTracedException(
+                    message=f"Stream {self.name}: a row without an integer 'id' came back at offset {offset}: "
+                            f"{str(row)[:200]}. Refusing to write rows that cannot be deduplicated.",
+                    failure_type=FailureType.system_error,
+                )
+        return total, rows
+
+    def _normalizer(self, schema: Mapping[str, Any]) -> RecordNormalizer:
+        key = id(schema)
+        with self._normalizer_lock:
+            if key not in self._normalizers:
+                self._normalizers[key] = RecordNormalizer(
+                    schema, self.config, self.name, html_fields=self.html_fields, raw_fields=self.raw_fields
+                )
+            return self._normalizers[key]
+
+
+class _RetryableBody(Exception):
+    pass
