@@ -177,6 +177,50 @@ def _refuse_redirects(response: requests.Response, *args: Any, **kwargs: Any) ->
     return response
 
 
+def diagnose_connection(config: Mapping[str, Any], parameters: Mapping[str, Any]) -> None:
+    """``check`` only: one plain request, no retries, and an answer that says which of the usual causes it is.
+
+    The CDK's retrying requester would spend a minute of backoff on an unreachable host and report a bare
+    ``ConnectionError``; a person setting the connector up needs "cannot reach", "TLS", "not Snipe-IT",
+    "token refused" or "permission missing" within seconds.
+    """
+    url = f"{config.get('api_url')}{parameters.get('resource', '')}"
+    headers = {"Authorization": f"Bearer {config.get('api_token')}", "Accept": "application/json"}
+    try:
+        response = requests.get(url, params={"limit": 1, "offset": 0}, headers=headers, timeout=15,
+                                allow_redirects=False, verify=config.get("ca_bundle") or True)
+    except requests.exceptions.SSLError as error:
+        raise _config_error(f"TLS verification failed for {config.get('base_url')}: {_short(error)}. If the instance "
+                            "uses an internal CA, set ca_bundle to its certificate file.")
+    except requests.exceptions.Timeout:
+        raise _config_error(f"{config.get('base_url')} did not answer within 15 s.")
+    except requests.exceptions.ConnectionError as error:
+        raise _config_error(f"Cannot reach {config.get('base_url')}: {_short(error)}. Check the URL and that this "
+                            "machine can reach the instance.")
+    status = response.status_code
+    if status == 401:
+        raise _config_error("Snipe-IT refused the API token (HTTP 401). Create a new personal access token and update api_token.")
+    if response.is_redirect or status in (301, 302, 303, 307, 308):
+        raise _config_error(f"{url} redirects to {response.headers.get('Location')}: the token was refused (Snipe-IT "
+                            "sends its login page), or base_url is not the root of the Snipe-IT instance.")
+    if status == 403:
+        raise _config_error(f"The API token works but its user lacks the '{parameters.get('permission')}' permission "
+                            f"(HTTP 403 on /{parameters.get('resource')}).")
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if status == 404 or not isinstance(body, dict) or ("rows" not in body and body.get("status") != "error"):
+        raise _config_error(f"{config.get('base_url')} does not look like a Snipe-IT instance: {url} answered HTTP "
+                            f"{status} with {response.headers.get('Content-Type', 'no content type')}.")
+
+
+def _short(error: Exception) -> str:
+    text = str(error)
+    reason = re.search(r"\] ([^'\")]+)", text) or re.search(r"(Name or service not known|Connection refused|certificate verify failed[^'\")]*)", text)
+    return reason.group(1) if reason else text[:160]
+
+
 class RequestPacer:
     """Shared by every stream of one process: keeps the sync under ``requests_per_minute`` and slows down
     when the server says few requests are left in its window.
@@ -197,6 +241,9 @@ class RequestPacer:
         self._lock = threading.Lock()
         self._next_slot = 0.0
         self.requests_sent = 0
+        # Set when the instance refused the token (401, redirect to login, wrong URL): every stream of the
+        # sync fails at once with this message instead of each sending its own doomed request.
+        self.fatal_error: Optional[str] = None
 
     @classmethod
     def for_config(cls, config: Mapping[str, Any]) -> "RequestPacer":
@@ -365,7 +412,7 @@ class RecordNormalizer:
             if isinstance(spec, dict):
                 column = spec.get("field") or display_name
                 raw = spec.get("value")
-                fields[column] = _unescape(raw) if isinstance(raw, str) else raw
+                fields[column] = (_unescape(raw) or None) if isinstance(raw, str) else raw
             else:
                 fields[display_name] = _unescape_deep(spec)
         return fields
@@ -376,7 +423,7 @@ class RecordNormalizer:
             return self._datetime(value)
         if kind == "string":
             if isinstance(value, str):
-                return value
+                return value or None  # e(null) is "": the API cannot tell empty from unknown
             if isinstance(value, (dict, list)):
                 return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
             if isinstance(value, bool):
@@ -523,8 +570,11 @@ class SnipeItRetriever(Retriever):
         self._normalizers: Dict[int, RecordNormalizer] = {}
         self._normalizer_lock = threading.Lock()
         session = getattr(getattr(self.requester, "_http_client", None), "_session", None)
-        if session is not None and _refuse_redirects not in session.hooks["response"]:
-            session.hooks["response"].append(_refuse_redirects)
+        if session is not None:
+            if _refuse_redirects not in session.hooks["response"]:
+                session.hooks["response"].append(_refuse_redirects)
+            if self.config.get("ca_bundle"):  # internal CA: verification stays on, against this bundle
+                session.verify = self.config["ca_bundle"]
 
     # -- entry point --------------------------------------------------------------------------------
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
@@ -647,12 +697,21 @@ class SnipeItRetriever(Retriever):
         request_params.setdefault("limit", self.page_size)
         request_params["offset"] = offset
         request_params.update(params)
+        if self.config.get("check_mode") and offset == 0:
+            diagnose_connection(self.config, self._parameters)
         for attempt in range(1, self.max_body_retries + 1):
+            if self.pacer.fatal_error:
+                raise _config_error(f"Stream {self.name} was not read: {self.pacer.fatal_error}")
             self.pacer.wait_for_slot()
-            response = self.requester.send_request(
-                stream_state={}, stream_slice=StreamSlice(partition={}, cursor_slice={}),
-                next_page_token=None, request_params=request_params,
-            )
+            try:
+                response = self.requester.send_request(
+                    stream_state={}, stream_slice=StreamSlice(partition={}, cursor_slice={}),
+                    next_page_token=None, request_params=request_params,
+                )
+            except AirbyteTracedException as error:
+                if error.failure_type == FailureType.config_error and "(HTTP 403)" not in (error.message or ""):
+                    self.pacer.fatal_error = error.message
+                raise
             if response is None:
                 raise AirbyteTracedException(
                     message=f"Stream {self.name}: Snipe-IT gave no response for offset {offset}.",
@@ -669,8 +728,8 @@ class SnipeItRetriever(Retriever):
                         internal_message=str(problem),
                         failure_type=FailureType.transient_error,
                     )
-                LOGGER.warning(f"Stream {self.name}: {problem}; retrying in {2 ** attempt} s.")
-                time.sleep(2 ** attempt)
+                LOGGER.warning(f"Stream {self.name}: {problem}; retrying in {attempt} s.")
+                time.sleep(attempt)
         raise AssertionError("unreachable")
 
     def _check_page(self, response: requests.Response, offset: int) -> Tuple[Optional[int], List[Mapping[str, Any]]]:

@@ -57,9 +57,9 @@ def list_url(path: str, offset: int, limit: int = 500, sort: str = "id", order: 
     return f"{API}/{path}?{urlencode(query)}"
 
 
-def mock_page(mocker, path: str, offset: int, body: Any, status: int = 200, headers: Optional[Mapping] = None, **query: Any):
+def mock_page(mocker, path: str, offset: int, body: Any, http_status: int = 200, headers: Optional[Mapping] = None, **query: Any):
     """Register exactly one page request (offset, limit, sort, order and any extra parameter must all match)."""
-    return mocker.get(list_url(path, offset, **query), json=body, status_code=status, headers=headers or {}, complete_qs=True)
+    return mocker.get(list_url(path, offset, **query), json=body, status_code=http_status, headers=headers or {}, complete_qs=True)
 
 
 def catalog_for(*streams: str, sync_mode: SyncMode = SyncMode.full_refresh):

@@ -1,0 +1,130 @@
+"""Row shape: flattened, unescaped, typed, converted to UTC; nothing presentation-only, nothing lost."""
+
+import json
+
+import pytest
+import requests_mock
+
+from unit_tests.conftest import fixture_row, make_config, mock_page, page, records_of, rows_like, run_read
+
+STREAM_RESOURCE = {
+    "hardware": "hardware", "users": "users", "companies": "companies", "locations": "locations",
+    "categories": "categories", "manufacturers": "manufacturers", "suppliers": "suppliers", "models": "models",
+    "status_labels": "statuslabels", "departments": "departments",
+}
+
+
+def read_one(stream: str, row: dict, **config) -> dict:
+    resource = STREAM_RESOURCE[stream]
+    sort = "name" if stream == "suppliers" else "id"
+    with requests_mock.Mocker() as m:
+        if stream == "hardware":
+            mock_page(m, resource, 0, page([]), status="Archived")
+        mock_page(m, resource, 0, page([row]), sort=sort)
+        output = run_read(stream, make_config(**config))
+    records = records_of(output)
+    assert len(records) == 1, output.errors
+    return records[0]
+
+
+def walk_strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from walk_strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from walk_strings(v)
+
+
+def test_hardware_row_is_flattened_unescaped_and_typed():
+    record = read_one("hardware", fixture_row("hardware"))
+    assert record["name"] == "Design Laptop & Dock"
+    assert record["model_id"] == 7 and record["model_name"] == 'MacBook Pro 14"'
+    assert record["supplier_name"] == "B&H Photo"
+    assert record["status_label_status_type"] == "deployable"
+    assert record["notes"] == "Bought for design team & QA"
+    assert record["updated_at_datetime"] == "2025-05-20T14:03:11Z"
+    assert record["purchase_date_date"] == "2024-01-15"
+    assert record["purchase_cost"] == 2499.0
+    assert record["assigned_to_username"] == "jdoe"
+    assert record["custom_fields"] == {"_snipeit_mac_address_1": "a4:83:e7:00:11:22", "_snipeit_ram_2": None}
+    assert not [k for k in record if "formatted" in k or "available_actions" in k]
+    assert "age" in record and record.get("book_value") is None
+
+
+@pytest.mark.parametrize("stream", sorted(STREAM_RESOURCE))
+def test_no_html_entity_survives_in_any_stream(stream):
+    row = fixture_row(stream)
+    row["name"] = "A&amp;B &quot;x&quot; &lt;y&gt; it&#039;s &amp;amp;"
+    record = read_one(stream, row)
+    assert record["name"] == 'A&B "x" <y> it\'s &amp;'  # e() double-encodes a literal "&amp;": one unescape is exact
+    for text in walk_strings(record):
+        assert "&amp;" not in text or text == record["name"]
+        assert "&#039;" not in text and "&quot;" not in text and "&lt;" not in text
+
+
+def test_users_nested_groups_are_json_text_and_names_unescaped():
+    record = read_one("users", fixture_row("users"))
+    assert record["name"] == "Jane O'Brien" and record["last_name"] == "O'Brien"
+    assert record["department_name"] == "R&D"
+    assert record["groups_total"] == 1
+    assert json.loads(record["groups_rows"]) == [{"id": 2, "name": "IT Staff"}]
+    assert record["permissions"] == {}
+
+
+def test_locations_children_names_are_kept_raw():
+    row = fixture_row("locations")
+    row["children"] = [{"id": 9, "name": "Room &amp; Co"}]  # the API does not escape children: this is literal
+    record = read_one("locations", row)
+    assert json.loads(record["children"]) == [{"id": 9, "name": "Room &amp; Co"}]
+
+
+def test_counts_sent_as_strings_become_integers():
+    record = read_one("departments", fixture_row("departments"))
+    assert record["users_count"] == 14 and record["name"] == "R&D"
+
+
+def test_empty_strings_from_bare_escaping_become_null():
+    record = read_one("suppliers", fixture_row("suppliers"))
+    assert record.get("zip") is None and record.get("email") is None and record["name"] == "B&H Photo"
+
+
+def test_naive_timestamps_are_converted_from_the_instance_time_zone():
+    record = read_one("hardware", fixture_row("hardware"), timezone="Europe/Berlin")
+    assert record["updated_at_datetime"] == "2025-05-20T12:03:11Z"  # CEST = UTC+2
+    assert record["created_at_datetime"] == "2024-01-16T08:12:44Z"  # CET = UTC+1
+    assert record["purchase_date_date"] == "2024-01-15"  # dates are not shifted
+
+
+@pytest.mark.parametrize("number_format, cost, expected", [
+    ("1,234.56", "2,499.00", 2499.0),
+    ("1,234.56", "9999.99", 9999.99),
+    ("1.234,56", "2.297,10", 2297.1),
+    ("1.234,56", "1.234.567,89", 1234567.89),
+])
+def test_money_is_parsed_in_the_instance_number_format(number_format, cost, expected):
+    row = fixture_row("hardware")
+    row["purchase_cost"] = cost
+    assert read_one("hardware", row, number_format=number_format)["purchase_cost"] == expected
+
+
+def test_older_versions_row_shapes_are_read():
+    asset = fixture_row("hardware")
+    asset["custom_fields"] = []  # before v6.0.13
+    assert read_one("hardware", asset)["custom_fields"] == {}
+    model = fixture_row("models")
+    model["eol"] = {"date": "2027-01-01", "formatted": "2027-01-01"}  # before v6.1
+    record = read_one("models", model)
+    assert record["eol_date"] == "2027-01-01" and record.get("eol") is None
+
+
+def test_unconvertible_values_are_nulled_and_kept_verbatim():
+    row = fixture_row("hardware")
+    row["updated_at"] = "2024-13-45 (Invalid datetime value.)"
+    row["checkout_counter"] = "many"
+    record = read_one("hardware", row)
+    assert record.get("updated_at_datetime") is None and record.get("checkout_counter") is None
+    assert record["_snipeit_unparsed"] == {"updated_at_datetime": "2024-13-45 (Invalid datetime value.)",
+                                           "checkout_counter": "many"}
