@@ -232,7 +232,7 @@ class RequestPacer:
     the window.
     """
 
-    _instances: Dict[Tuple[str, int], "RequestPacer"] = {}
+    _instances: Dict[int, Tuple[Mapping[str, Any], "RequestPacer"]] = {}
     _instances_lock = threading.Lock()
 
     def __init__(self, requests_per_minute: int, window_seconds: float = 60.0) -> None:
@@ -247,12 +247,14 @@ class RequestPacer:
 
     @classmethod
     def for_config(cls, config: Mapping[str, Any]) -> "RequestPacer":
-        rpm = int(config.get("requests_per_minute") or 120)
-        key = (str(config.get("api_url")), rpm)
+        """One pacer per sync: every component of one source instance shares the same config object."""
         with cls._instances_lock:
-            if key not in cls._instances:
-                cls._instances[key] = cls(rpm, float(config.get("rate_limit_window_seconds") or 60))
-            return cls._instances[key]
+            entry = cls._instances.get(id(config))
+            if entry is None or entry[0] is not config:
+                rpm = int(config.get("requests_per_minute") or 120)
+                entry = (config, cls(rpm, float(config.get("rate_limit_window_seconds") or 60)))
+                cls._instances[id(config)] = entry
+            return entry[1]
 
     def wait_for_slot(self) -> None:
         with self._lock:
@@ -580,7 +582,9 @@ class SnipeItRetriever(Retriever):
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
         stream_slice = stream_slice or StreamSlice(partition={}, cursor_slice={})
         normalize = self._normalizer(records_schema).normalize
-        lower = (stream_slice.cursor_slice or {}).get("start_time") or EPOCH
+        # The cursor's slice carries the state (or start_date); a full-refresh read carries none, so
+        # start_date is applied here too: "rows last updated before it are not synced" in every mode.
+        lower = max((stream_slice.cursor_slice or {}).get("start_time") or EPOCH, self.config.get("start_date") or EPOCH)
         incremental = lower > EPOCH
         # Extra passes (hardware: status=Archived) first: they are small, and the main pass then skips
         # whatever they delivered, whether or not the instance shows archived assets in the default list.
