@@ -7,10 +7,16 @@ import sys
 from pathlib import Path
 from typing import Any, List, Mapping, Optional
 
+import orjson
 import yaml
+
+from airbyte_cdk.models import FailureType, AirbyteConnectionStatus, AirbyteMessage, AirbyteMessageSerializer, Status, Type
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
+
+from source_snipeit.components import SnipeItConfigNormalizer, validate_config
 
 MANIFEST_PATH = Path(__file__).resolve().parent.parent / "manifest.yaml"
 if not MANIFEST_PATH.exists():  # installed as a package: the manifest ships inside it
@@ -29,12 +35,37 @@ class SourceSnipeit(ConcurrentDeclarativeSource):
 def _read_json(path: Optional[str]) -> Any:
     if not path:
         return None
-    return json.loads(Path(path).read_text())
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError) as error:
+        message = f"Cannot read {path}: {error.strerror if isinstance(error, OSError) else 'not valid JSON (' + str(error) + ')'}"
+        failure = AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
+        print(orjson.dumps(AirbyteMessageSerializer.dump(failure.as_airbyte_message())).decode())
+        sys.exit(1)
+
+
+def _refuse_bad_config(command: str, config: Any) -> None:
+    """Name the bad field before the CDK's generic JSON-schema check does ("0 is less than the minimum of 1")."""
+    if not isinstance(config, dict):
+        return
+    candidate = dict(config)
+    SnipeItConfigNormalizer().transform(candidate)
+    try:
+        validate_config(candidate)
+    except AirbyteTracedException as error:
+        if command == "check":
+            status = AirbyteConnectionStatus(status=Status.FAILED, message=error.message)
+            print(orjson.dumps(AirbyteMessageSerializer.dump(
+                AirbyteMessage(type=Type.CONNECTION_STATUS, connectionStatus=status))).decode())
+            sys.exit(0)
+        print(orjson.dumps(AirbyteMessageSerializer.dump(error.as_airbyte_message())).decode())
+        sys.exit(1)
 
 
 def run(args: List[str]) -> None:
     parsed = AirbyteEntrypoint.parse_args(args)
     config = _read_json(getattr(parsed, "config", None))
+    _refuse_bad_config(parsed.command, config)
     catalog = AirbyteEntrypoint.read_catalog(parsed.catalog) if getattr(parsed, "catalog", None) else None
     state = AirbyteEntrypoint.read_state(parsed.state) if getattr(parsed, "state", None) else None
     source = SourceSnipeit(catalog=catalog, config=config, state=state)
