@@ -4,18 +4,17 @@ Airbyte's manifest-only runtime loads exactly one components file, so every clas
 Each class names the Snipe-IT quirk it exists for (see docs/snipeit.md and the API notes).
 """
 
-from __future__ import annotations
-
 import html
 import json
 import logging
 import re
 import threading
 import time
+from collections import deque
 from dataclasses import InitVar, dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, Dict, Iterable, List, Mapping, MutableMapping, Optional, Tuple, Union
+from typing import Any, Callable, Deque, Dict, Iterable, List, Mapping, MutableMapping, Optional, Tuple, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
@@ -222,24 +221,26 @@ def _short(error: Exception) -> str:
 
 
 class RequestPacer:
-    """Shared by every stream of one process: keeps the sync under ``requests_per_minute`` and slows down
-    when the server says few requests are left in its window.
+    """Keeps one sync (all its streams and threads) under the instance's request budget.
 
-    Quirk: Snipe-IT's limiter (120/min per *user*, shared by all of that user's tokens and sessions) sends
-    ``X-RateLimit-Limit``/``X-RateLimit-Remaining`` on successful responses but no reset time, and a 429 costs
-    a whole 60 s window. Pacing evenly (one request every 60/rpm seconds, from whichever thread) never trips it
-    on its own; when Remaining shows another client is eating the budget, the pacer spreads what is left over
-    the window.
+    Quirk: Snipe-IT's limiter allows ``API_THROTTLE_PER_MINUTE`` (120) requests per *user* in a fixed window
+    that opens at the first request; the 121st gets a 429 with no ``Retry-After`` and the rest of the window
+    is lost. The pacer keeps a sliding log of its own requests and never has more than the budget in flight
+    within one window (plus a second of margin for network jitter), so it can never trip the server's fixed
+    window on its own, while small syncs still go at full speed. ``X-RateLimit-Remaining: 0`` while our own
+    log shows room means another client of the same user is spending the budget: then it waits a window.
     """
 
     _instances: Dict[int, Tuple[Mapping[str, Any], "RequestPacer"]] = {}
     _instances_lock = threading.Lock()
+    MARGIN_SECONDS = 1.0
 
     def __init__(self, requests_per_minute: int, window_seconds: float = 60.0) -> None:
-        self.interval = window_seconds / max(1, requests_per_minute)
+        self.budget = max(1, requests_per_minute)
         self.window_seconds = window_seconds
+        self._sent: Deque[float] = deque()
+        self._paused_until = 0.0
         self._lock = threading.Lock()
-        self._next_slot = 0.0
         self.requests_sent = 0
         # Set when the instance refused the token (401, redirect to login, wrong URL): every stream of the
         # sync fails at once with this message instead of each sending its own doomed request.
@@ -257,26 +258,28 @@ class RequestPacer:
             return entry[1]
 
     def wait_for_slot(self) -> None:
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next_slot)
-            self._next_slot = slot + self.interval
-            self.requests_sent += 1
-        if slot > now:
-            time.sleep(slot - now)
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                horizon = now - self.window_seconds - self.MARGIN_SECONDS
+                while self._sent and self._sent[0] <= horizon:
+                    self._sent.popleft()
+                if now >= self._paused_until and len(self._sent) < self.budget:
+                    self._sent.append(now)
+                    self.requests_sent += 1
+                    return
+                wait = max(self._paused_until - now,
+                           (self._sent[0] - horizon) if len(self._sent) >= self.budget else 0.0)
+            time.sleep(max(wait, 0.01))
 
     def observe(self, response: requests.Response) -> None:
         remaining = response.headers.get("X-RateLimit-Remaining")
-        if remaining is None:
+        if remaining is None or not remaining.strip().isdigit():
             return
-        try:
-            left = int(remaining)
-        except ValueError:
-            return
-        if left <= 2:
-            # Another client used the window up: wait for a fresh one rather than take a 429.
+        if int(remaining) == 0:
             with self._lock:
-                self._next_slot = max(self._next_slot, time.monotonic() + self.window_seconds / 2)
+                if len(self._sent) < self.budget:  # not our own doing: someone else spends this user's budget
+                    self._paused_until = max(self._paused_until, time.monotonic() + self.window_seconds)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -345,6 +348,11 @@ class RecordNormalizer:
         else:
             self.thousands, self.decimal = ",", "."
         self._warned: set = set()
+        # Per stream, not per row: columns the schema wants as <x>_datetime / <x>_date (older versions or
+        # invalid values send a plain string under <x>), and the object columns kept whole.
+        self._renames = [(k[:-9], k) for k in self.kinds if k.endswith("_datetime")] + \
+                        [(k[:-5], k) for k in self.kinds if k.endswith("_date")]
+        self._object_columns = frozenset(k for k, v in self.kinds.items() if v == "object")
 
     # -- public -------------------------------------------------------------------------------------
     def normalize(self, row: Mapping[str, Any]) -> Dict[str, Any]:
@@ -352,13 +360,27 @@ class RecordNormalizer:
         self._flatten(row, "", flat)
         unparsed: Optional[Dict[str, Any]] = None
         kinds = self.kinds
+        convert = self._convert
         for key, value in flat.items():
             if value is None:
                 continue
             kind = kinds.get(key)
             if kind is None:
                 continue
-            converted = self._convert(kind, value)
+            # Most values already have their column's type: skip the conversion call for them.
+            value_type = type(value)
+            if value_type is str:
+                if kind == "string" and value:
+                    continue
+            elif value_type is int:
+                if kind == "integer" or kind == "number":
+                    continue
+            elif value_type is bool:
+                if kind == "boolean":
+                    continue
+            elif value_type is float and kind == "number":
+                continue
+            converted = convert(kind, value)
             if converted is _FAIL:
                 if unparsed is None:
                     unparsed = {}
@@ -373,18 +395,19 @@ class RecordNormalizer:
 
     # -- flattening ---------------------------------------------------------------------------------
     def _flatten(self, obj: Mapping[str, Any], prefix: str, out: Dict[str, Any]) -> None:
+        html_fields = self.html_fields
         for key, value in obj.items():
             if key in _DROPPED_KEYS:
                 continue
-            name = prefix + key
+            name = prefix + key if prefix else key
             if isinstance(value, str):
-                if name in self.html_fields:
-                    value = _TAG.sub("", value) if "<" in value else value
+                if "<" in value and name in html_fields:
+                    value = _TAG.sub("", value)
                 out[name] = _unescape(value) if "&" in value else value
             elif isinstance(value, dict):
                 if name == "custom_fields":
                     out[name] = self._custom_fields(value)
-                elif self.kinds.get(name) == "object":
+                elif name in self._object_columns:
                     out[name] = _unescape_deep(value)
                 elif ("datetime" in value or "date" in value) and len(value) <= 2 and name + "_datetime" not in self.kinds \
                         and name + "_date" not in self.kinds and name in self.kinds:
@@ -402,10 +425,9 @@ class RecordNormalizer:
                 out[name] = value
         # Date strings where the schema expects a date object column (invalid dates come as plain text)
         if not prefix:
-            for key in [k for k in out if k + "_datetime" in self.kinds and isinstance(out[k], str)]:
-                out[key + "_datetime"] = out.pop(key)
-            for key in [k for k in out if k + "_date" in self.kinds and isinstance(out[k], str)]:
-                out[key + "_date"] = out.pop(key)
+            for base, target in self._renames:
+                if isinstance(out.get(base), str):
+                    out[target] = out.pop(base)
 
     @staticmethod
     def _custom_fields(value: Mapping[str, Any]) -> Dict[str, Any]:
@@ -512,7 +534,7 @@ _FAIL = object()
 
 def _valid_date(value: str) -> bool:
     try:
-        datetime.strptime(value, "%Y-%m-%d")
+        date.fromisoformat(value)  # callers checked the YYYY-MM-DD shape; this checks the day exists
         return True
     except ValueError:
         return False
@@ -657,25 +679,43 @@ class SnipeItRetriever(Retriever):
             if total is not None and consumed >= total:
                 return
 
-    def _newest_first(self, pass_params: Mapping[str, Any], lower: str, normalize: Callable) -> Iterable[Dict[str, Any]]:
+    def _newest_first(self, pass_params: Mapping[str, Any], lower: str, normalize: Callable,
+                      catch_up: int = 0) -> Iterable[Dict[str, Any]]:
         """Incremental read: ``sort=updated_at&order=desc`` until rows are older than the state.
 
         Completeness check: each page re-reads the previous page's last row; if it is not where expected,
         rows moved under us and we give up (FallBackToFullScan). A group of rows sharing one ``updated_at``
         second that straddles a page boundary may be ordered differently by each request (MySQL has no
-        tie-breaker), so that also falls back unless the whole group is older than the state.
+        tie-breaker), so that also falls back unless the whole group is older than the state. Rows edited
+        while we read jump to the top, behind us: if that happened, a catch-up pass reads the top again down
+        to where this read started, so a row that existed for the whole read is never left for the next sync.
         """
         params = {**pass_params, "sort": "updated_at", "order": "desc"}
         offset = 0
         anchor: Optional[Tuple[Any, Any]] = None  # (id, updated_at) of the last row consumed
+        seen: set = set()
+        top: Optional[str] = None  # newest updated_at when this read started
+        rows_jumped = False
         while True:
             request_offset = max(0, offset - 1) if anchor else offset
             total, rows = self._fetch(params, request_offset)
-            page = [normalize(r) for r in rows]
+            received = len(rows)
             if anchor:
-                if not page or page[0].get("id") != anchor[0]:
-                    raise FallBackToFullScan("rows moved between two newest-first pages")
-                page = page[1:]
+                ids = [r["id"] for r in rows]
+                if anchor[0] not in ids:
+                    raise FallBackToFullScan("rows moved between two newest-first pages (deleted, or reordered)")
+                at = ids.index(anchor[0])
+                # Rows edited while we read jump to the top and push ours right: what comes before the anchor
+                # must be rows we already have; their new versions are newer than this sync's state.
+                if any(i not in seen for i in ids[:at]):
+                    raise FallBackToFullScan("unknown rows appeared before our place in the newest-first order")
+                rows_jumped = rows_jumped or at > 0
+                rows = rows[at + 1:]
+            page = [normalize(r) for r in rows]
+            seen.update(r["id"] for r in rows)
+            if top is None and page:
+                top = page[0].get(self.cursor_field)
+            if anchor:
                 if page and page[0].get(self.cursor_field) == anchor[1] and (anchor[1] or "") >= lower:
                     raise FallBackToFullScan(
                         f"more rows share updated_at {anchor[1]} than one page holds and the API orders them arbitrarily"
@@ -687,12 +727,14 @@ class SnipeItRetriever(Retriever):
                     stop = True
                     break
                 yield data
-            if stop or not rows:
-                return
-            offset = request_offset + len(rows)
-            if total is not None and offset >= total:
-                return
+            offset = request_offset + received
+            if stop or not received or (total is not None and offset >= total):
+                break
             anchor = (page[-1].get("id"), page[-1].get(self.cursor_field)) if page else anchor
+        if rows_jumped and top:
+            if catch_up >= 2:
+                raise FallBackToFullScan("rows kept changing under the newest-first read")
+            yield from self._newest_first(pass_params, max(top, lower), normalize, catch_up + 1)
 
     # -- HTTP ---------------------------------------------------------------------------------------
     def _fetch(self, params: Mapping[str, Any], offset: int) -> Tuple[Optional[int], List[Mapping[str, Any]]]:
@@ -785,3 +827,30 @@ class SnipeItRetriever(Retriever):
 
 class _RetryableBody(Exception):
     pass
+
+
+def _install_cursor_parse_fast_path() -> None:
+    """The CDK's cursor parses every record's ``updated_at_datetime`` with ``strptime`` (pure Python, ~7 µs,
+    a tenth of the per-record cost). For exactly our cursor format ``%Y-%m-%dT%H:%M:%SZ`` a shape check plus
+    ``datetime.fromisoformat`` gives the same result 5x faster; any other format or shape goes to the CDK's
+    own code unchanged, so behaviour is identical."""
+    from airbyte_cdk.sources.declarative.datetime.datetime_parser import DatetimeParser
+
+    original = DatetimeParser.parse
+    if getattr(original, "_snipeit_fast_path", False):
+        return
+    shape = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+
+    def parse(self: Any, date: Union[str, int], format: str) -> datetime:
+        if format == "%Y-%m-%dT%H:%M:%SZ" and isinstance(date, str) and shape.match(date):
+            try:
+                return datetime.fromisoformat(date[:-1]).replace(tzinfo=timezone.utc)
+            except ValueError:
+                pass
+        return original(self, date, format)
+
+    parse._snipeit_fast_path = True  # type: ignore[attr-defined]
+    DatetimeParser.parse = parse  # type: ignore[method-assign]
+
+
+_install_cursor_parse_fast_path()

@@ -24,7 +24,7 @@ if not MANIFEST_PATH.exists():  # installed as a package: the manifest ships ins
 
 
 def load_manifest() -> Mapping[str, Any]:
-    return yaml.safe_load(MANIFEST_PATH.read_text())
+    return yaml.load(MANIFEST_PATH.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 class SourceSnipeit(ConcurrentDeclarativeSource):
@@ -66,8 +66,8 @@ def run(args: List[str]) -> None:
     parsed = AirbyteEntrypoint.parse_args(args)
     config = _read_json(getattr(parsed, "config", None))
     _refuse_bad_config(parsed.command, config)
-    catalog = AirbyteEntrypoint.read_catalog(parsed.catalog) if getattr(parsed, "catalog", None) else None
-    state = AirbyteEntrypoint.read_state(parsed.state) if getattr(parsed, "state", None) else None
+    catalog = ConcurrentDeclarativeSource.read_catalog(parsed.catalog) if getattr(parsed, "catalog", None) else None
+    state = ConcurrentDeclarativeSource.read_state(parsed.state) if getattr(parsed, "state", None) else None
     source = SourceSnipeit(catalog=catalog, config=config, state=state)
     launch(source, args)
 

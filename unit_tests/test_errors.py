@@ -121,3 +121,20 @@ def test_token_never_appears_in_output(capsys, caplog):
     everything += [output.stderr or "", caplog.text, *capsys.readouterr()]
     assert len(everything) > 3 and any("refused the API token" in text for text in everything)
     assert not [text for text in everything if TOKEN in text]
+
+
+def test_pacer_never_exceeds_the_budget_in_any_window(monkeypatch):
+    from source_snipeit.components import RequestPacer
+
+    clock = {"now": 1000.0}
+    monkeypatch.setattr("source_snipeit.components.time.monotonic", lambda: clock["now"])
+    monkeypatch.setattr("source_snipeit.components.time.sleep", lambda s: clock.__setitem__("now", clock["now"] + s))
+    pacer = RequestPacer(requests_per_minute=10, window_seconds=60)
+    sent = []
+    for _ in range(35):
+        pacer.wait_for_slot()
+        sent.append(clock["now"])
+        clock["now"] += 0.25  # each request takes 250 ms
+    assert sent[9] - sent[0] < 3  # a small sync goes at full speed
+    for i in range(len(sent) - 10):
+        assert sent[i + 10] - sent[i] > 60  # never 11 requests within one 60 s window

@@ -103,3 +103,35 @@ def test_interrupted_read_emits_no_state_past_unread_rows_and_resume_loses_nothi
         second = run_read("companies", state=state_for("companies", resume_cursor))
     assert delivered | {r["id"] for r in records_of(second)} == {1, 2, 3, 4, 5, 6}
     assert cursor_of(second, "companies") == "2025-01-06T00:00:00Z"
+
+
+def test_rows_edited_during_a_newest_first_read_do_not_force_a_full_read():
+    rows = stamped("models", [(i, f"2025-03-{i:02d} 00:00:00") for i in range(9, 0, -1)])  # ids 9..1, newest first
+    edited = rows_like("models", [4])[0]
+    edited["updated_at"] = {"datetime": "2025-04-01 00:00:00", "formatted": "x"}
+    after_edit = [edited] + [r for r in rows if r["id"] != 4]
+    with requests_mock.Mocker() as m:
+        # id 4 was edited after page 1: it jumps to the top and our rows move one place right
+        mock_page(m, "models", 2, page(after_edit[2:5], total=9), limit=3, sort="updated_at", order="desc")
+        catch_up = m.get(list_url("models", 0, limit=3, sort="updated_at", order="desc"), complete_qs=True,
+                         response_list=[{"json": page(rows[0:3], total=9)}, {"json": page(after_edit[0:3], total=9)}])
+        mock_page(m, "models", 2, page(after_edit[2:5], total=9), limit=3, sort="updated_at", order="desc")
+        mock_page(m, "models", 4, page(after_edit[4:7], total=9), limit=3, sort="updated_at", order="desc")
+        output = run_read("models", make_config(page_size=3), state=state_for("models", "2025-03-04T00:00:00Z"))
+    ids = [r["id"] for r in records_of(output)]
+    # 4 moved from behind our position to the top: the catch-up pass (one request) still delivers it
+    assert sorted(set(ids)) == [4, 5, 6, 7, 8, 9]
+    assert m.call_count == 4 and catch_up.call_count == 2
+
+
+def test_rows_deleted_during_a_newest_first_read_fall_back_to_a_full_read():
+    rows = stamped("models", [(i, f"2025-03-{i:02d} 00:00:00") for i in range(6, 0, -1)])
+    after_delete = [r for r in rows if r["id"] != 6]
+    by_id = sorted(after_delete, key=lambda r: r["id"])
+    with requests_mock.Mocker() as m:
+        mock_page(m, "models", 0, page(rows[0:3], total=6), limit=3, sort="updated_at", order="desc")
+        mock_page(m, "models", 2, page(after_delete[2:5], total=5), limit=3, sort="updated_at", order="desc")
+        mock_page(m, "models", 0, page(by_id[0:3], total=5), limit=3)
+        mock_page(m, "models", 2, page(by_id[2:5], total=5), limit=3)
+        output = run_read("models", make_config(page_size=3), state=state_for("models", "2025-03-02T00:00:00Z"))
+    assert sorted(r["id"] for r in records_of(output)) == [2, 3, 4, 5]
