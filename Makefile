@@ -20,11 +20,11 @@ test: install
 	$(BIN)/python -m pytest -q
 
 demo: install
-	$(BIN)/python -m source_snipeit.local_sync --duckdb $(DUCKDB) $(if $(CONFIG),--config $(CONFIG),)
+	$(BIN)/python scripts/local_sync.py --duckdb $(DUCKDB) $(if $(CONFIG),--config $(CONFIG),)
 
 sync: install
 	@test -n "$(CONFIG)" || (echo "usage: make sync CONFIG=secrets/config.json" && exit 2)
-	$(BIN)/python -m source_snipeit.local_sync --duckdb $(DUCKDB) --config $(CONFIG)
+	$(BIN)/python scripts/local_sync.py --duckdb $(DUCKDB) --config $(CONFIG)
 
 bench: install
 	$(BIN)/python benchmarks/run.py

@@ -245,6 +245,21 @@ class RequestPacer:
         # Set when the instance refused the token (401, redirect to login, wrong URL): every stream of the
         # sync fails at once with this message instead of each sending its own doomed request.
         self.fatal_error: Optional[str] = None
+        self._first_request_claimed = False
+        self._first_request_done = threading.Event()
+
+    def claim_first_request(self) -> bool:
+        """The sync's very first request goes alone; the other streams wait for its answer, so a refused
+        token costs one request and one error, not one per stream running in parallel."""
+        with self._lock:
+            if not self._first_request_claimed:
+                self._first_request_claimed = True
+                return True
+        self._first_request_done.wait()
+        return False
+
+    def first_request_finished(self) -> None:
+        self._first_request_done.set()
 
     @classmethod
     def for_config(cls, config: Mapping[str, Any]) -> "RequestPacer":
@@ -395,27 +410,40 @@ class RecordNormalizer:
 
     # -- flattening ---------------------------------------------------------------------------------
     def _flatten(self, obj: Mapping[str, Any], prefix: str, out: Dict[str, Any]) -> None:
-        html_fields = self.html_fields
+        # Hot path (~60 values a row): exact type checks (JSON gives exact types), one level of nesting
+        # inline since nearly every nested object is a {"id", "name"} reference or a date object.
+        html_fields, kinds = self.html_fields, self.kinds
         for key, value in obj.items():
             if key in _DROPPED_KEYS:
                 continue
             name = prefix + key if prefix else key
-            if isinstance(value, str):
+            value_type = type(value)
+            if value_type is str:
                 if "<" in value and name in html_fields:
                     value = _TAG.sub("", value)
-                out[name] = _unescape(value) if "&" in value else value
-            elif isinstance(value, dict):
-                if name == "custom_fields":
-                    out[name] = self._custom_fields(value)
-                elif name in self._object_columns:
-                    out[name] = _unescape_deep(value)
-                elif ("datetime" in value or "date" in value) and len(value) <= 2 and name + "_datetime" not in self.kinds \
-                        and name + "_date" not in self.kinds and name in self.kinds:
-                    # an older version sent a date object where the schema expects a plain string
-                    out[name] = value.get("datetime") or value.get("date")
-                else:
-                    self._flatten(value, name + "_", out)
-            elif isinstance(value, list):
+                out[name] = html.unescape(value) if "&" in value else value
+            elif value_type is dict:
+                if name in kinds:
+                    if name == "custom_fields":
+                        out[name] = self._custom_fields(value)
+                    elif name in self._object_columns:
+                        out[name] = _unescape_deep(value)
+                    else:  # an older version sent a date object where the schema expects a plain string
+                        out[name] = value.get("datetime") or value.get("date") if "formatted" in value else \
+                            json.dumps(_unescape_deep(value), ensure_ascii=False, separators=(",", ":"))
+                    continue
+                inner_prefix = name + "_"
+                for inner_key, inner in value.items():
+                    if inner_key in _DROPPED_KEYS:
+                        continue
+                    inner_type = type(inner)
+                    if inner_type is str:
+                        out[inner_prefix + inner_key] = html.unescape(inner) if "&" in inner else inner
+                    elif inner_type is dict or inner_type is list:
+                        self._flatten({inner_key: inner}, inner_prefix, out)
+                    else:
+                        out[inner_prefix + inner_key] = inner
+            elif value_type is list:
                 if name == "custom_fields":  # pre-v6.0.13 sends [] for assets without a fieldset
                     out[name] = {}
                 else:
@@ -426,7 +454,7 @@ class RecordNormalizer:
         # Date strings where the schema expects a date object column (invalid dates come as plain text)
         if not prefix:
             for base, target in self._renames:
-                if isinstance(out.get(base), str):
+                if type(out.get(base)) is str:
                     out[target] = out.pop(base)
 
     @staticmethod
@@ -746,18 +774,22 @@ class SnipeItRetriever(Retriever):
         if self.config.get("check_mode") and offset == 0:
             diagnose_connection(self.config, self._parameters)
         for attempt in range(1, self.max_body_retries + 1):
-            if self.pacer.fatal_error:
-                raise _config_error(f"Stream {self.name} was not read: {self.pacer.fatal_error}")
-            self.pacer.wait_for_slot()
+            first = self.pacer.claim_first_request()
             try:
+                if self.pacer.fatal_error:
+                    raise _config_error(f"Stream {self.name} was not read: {self.pacer.fatal_error}")
+                self.pacer.wait_for_slot()
                 response = self.requester.send_request(
                     stream_state={}, stream_slice=StreamSlice(partition={}, cursor_slice={}),
                     next_page_token=None, request_params=request_params,
                 )
             except AirbyteTracedException as error:
-                if error.failure_type == FailureType.config_error and "(HTTP 403)" not in (error.message or ""):
-                    self.pacer.fatal_error = error.message
+                if error.failure_type == FailureType.config_error and _is_auth_refusal(error.message or ""):
+                    self.pacer.fatal_error = self.pacer.fatal_error or error.message
                 raise
+            finally:
+                if first:
+                    self.pacer.first_request_finished()
             if response is None:
                 raise AirbyteTracedException(
                     message=f"Stream {self.name}: Snipe-IT gave no response for offset {offset}.",
@@ -823,6 +855,10 @@ class SnipeItRetriever(Retriever):
                     schema, self.config, self.name, html_fields=self.html_fields, raw_fields=self.raw_fields
                 )
             return self._normalizers[key]
+
+
+def _is_auth_refusal(message: str) -> bool:
+    return "refused the API token" in message or "redirected the API request" in message or "HTML page" in message
 
 
 class _RetryableBody(Exception):

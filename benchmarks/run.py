@@ -1,0 +1,385 @@
+"""Benchmarks for source-snipeit against the bundled emulator. Prints figures; never asserts on time.
+
+    python benchmarks/run.py                 # everything (~10 min on 2 cores)
+    python benchmarks/run.py --quick         # smaller datasets, no 1M row section (~2-3 min)
+    python benchmarks/run.py --skip-1m       # default sizes, without the 1M-row RSS measurement
+    python benchmarks/run.py --only 1,2      # a subset of sections (1 throughput, 2 incremental,
+                                             #  3 latency+rate limit, 4 peak RSS, 5 profile)
+    python benchmarks/run.py --profile       # also run section 5 (cProfile of the 100k read -> benchmarks/profile.txt)
+
+The emulator runs as its own subprocess (`python -m snipeit_emulator ... --warm`, 127.0.0.1, free port), the
+connector as `python main.py read ...` and the baseline as `python benchmarks/plain_reader.py`; their stdout is
+consumed and counted here, CPU time and peak RSS come from os.wait4() on that child.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+PY = sys.executable
+sys.path.insert(0, str(ROOT))
+from snipeit_emulator import DEFAULT_TOKEN  # noqa: E402
+
+STREAMS = ["hardware", "users", "companies", "locations", "categories", "manufacturers", "suppliers", "models",
+           "status_labels", "departments"]
+RESOURCE = {"status_labels": "statuslabels"}
+# Streams the API can sort by updated_at (manifest: sort_by_updated_at) and their number of passes.
+SORTABLE_PASSES = {"hardware": 2, "users": 1, "companies": 1, "locations": 1, "manufacturers": 1, "models": 1}
+SMALL = dict(users=300, companies=5, locations=20, categories=8, manufacturers=10, suppliers=12, models=40,
+             statuslabels=6, departments=10)
+UNLIMITED = 10_000_000
+
+
+def log(msg: str = "") -> None:
+    print(msg, flush=True)
+
+
+# ------------------------------------------------------------------------------------------------ emulator
+class Emu:
+    def __init__(self, hardware: int, warm: bool = True, latency: float = 0.0, rate_limit: int = UNLIMITED,
+                 max_results: int = 500, **sizes):
+        sizes = {**SMALL, **sizes}
+        cmd = [PY, "-m", "snipeit_emulator", "--host", "127.0.0.1", "--port", "0", "--hardware", str(hardware),
+               "--rate-limit", str(rate_limit), "--latency", str(latency), "--max-results", str(max_results)]
+        for k, v in sizes.items():
+            cmd += ["--" + k, str(v)]
+        if warm:
+            cmd.append("--warm")
+        t0 = time.monotonic()
+        self.stderr = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=self.stderr)
+        line = self.proc.stdout.readline().decode()
+        if "listening on" not in line:
+            self.stderr.seek(0)
+            raise RuntimeError(f"emulator did not start: {line!r} {self.stderr.read()[-2000:]!r}")
+        self.url = line.split("listening on", 1)[1].strip()
+        self.startup = time.monotonic() - t0
+
+    def control(self, path: str, body=None, method=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + "/__emulator__/" + path, data=data, method=method or (
+            "POST" if data is not None else "GET"), headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=120) as r:
+            raw = r.read()
+        return json.loads(raw) if raw else None
+
+    def requests(self):
+        return self.control("requests")
+
+    def clear_requests(self):
+        self.control("requests", method="DELETE")
+
+    def rss_mb(self) -> float:
+        try:
+            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return float("nan")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+# ------------------------------------------------------------------------------------------------ connector
+def write_inputs(tmp: Path, emu: Emu, streams, sync_mode="incremental", state=None, **config_overrides):
+    config = {"base_url": emu.url, "api_token": DEFAULT_TOKEN, "requests_per_minute": UNLIMITED,
+              **config_overrides}
+    catalog = {"streams": [{
+        "stream": {"name": s, "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"],
+                   "source_defined_cursor": True, "default_cursor_field": ["updated_at_datetime"],
+                   "source_defined_primary_key": [["id"]]},
+        "sync_mode": sync_mode,
+        "cursor_field": ["updated_at_datetime"] if sync_mode == "incremental" else [],
+        "destination_sync_mode": "append_dedup" if sync_mode == "incremental" else "overwrite",
+        "primary_key": [["id"]]} for s in streams]}
+    (tmp / "config.json").write_text(json.dumps(config))
+    (tmp / "catalog.json").write_text(json.dumps(catalog))
+    args = ["read", "--config", str(tmp / "config.json"), "--catalog", str(tmp / "catalog.json")]
+    if state is not None:
+        (tmp / "state.json").write_text(json.dumps(state))
+        args += ["--state", str(tmp / "state.json")]
+    return args
+
+
+def run_child(cmd, parse_state=False):
+    """Run cmd, consume and count its stdout lines. Returns counts, wall, cpu, peak RSS (from wait4)."""
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=1 << 20)
+    import threading
+    err_chunks = []
+    t = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()), daemon=True)
+    t.start()
+    per_stream: Counter = Counter()
+    states = []
+    errors = []
+    other = 0
+    marker = b'"stream":"'
+    for line in proc.stdout:
+        if line.startswith(b'{"type":"RECORD"'):
+            i = line.find(marker) + len(marker)
+            per_stream[line[i:line.find(b'"', i)].decode()] += 1
+        else:
+            other += 1
+            if parse_state and b'"STATE"' in line[:40]:
+                states.append(json.loads(line))
+            elif b'"TRACE"' in line[:40] and b'"error"' in line:
+                errors.append(line[:600].decode(errors="replace"))
+            elif b'"LOG"' in line[:40] and (b'"ERROR"' in line or b'"FATAL"' in line):
+                errors.append(line[:600].decode(errors="replace"))
+    _, status, ru = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.monotonic() - t0
+    t.join(5)
+    stderr = b"".join(err_chunks).decode(errors="replace")
+    return {"records": sum(per_stream.values()), "per_stream": dict(per_stream), "wall": wall,
+            "cpu": ru.ru_utime + ru.ru_stime, "user": ru.ru_utime, "sys": ru.ru_stime,
+            "maxrss_mb": ru.ru_maxrss / 1024, "rc": proc.returncode, "states": states, "errors": errors,
+            "other_lines": other, "stderr": stderr[-2000:]}
+
+
+ENTRY = [str(BENCH / "connector_main.py")]  # main.py + shim for run.py's CDK-7 bug; --direct: main.py itself
+
+
+def connector(args, **kw):
+    return run_child([PY, *ENTRY, *args], **kw)
+
+
+def check(res, what):
+    if res["rc"] != 0 or res["errors"]:
+        log(f"  !! {what}: exit {res['rc']}; errors: {res['errors'][:3]} {res['stderr'][-800:]}")
+
+
+def final_state(states):
+    """The last per-stream state of each stream, as a list of STATE messages for --state."""
+    last = {}
+    for msg in states:
+        st = msg.get("state", {})
+        if st.get("type") == "STREAM":
+            last[st["stream"]["stream_descriptor"]["name"]] = {"type": "STREAM", "stream": st["stream"]}
+        elif st.get("type") == "GLOBAL":
+            last["__global__"] = {"type": "GLOBAL", "global": st["global"]}
+    return list(last.values())
+
+
+def count_requests(reqs):
+    per = Counter()
+    codes = Counter()
+    for r in reqs:
+        path = r["path"]
+        if not path.startswith("/api/v1/"):
+            continue
+        per[path[len("/api/v1/"):].split("/")[0]] += 1
+        codes[r["status"]] += 1
+    return per, codes
+
+
+# ------------------------------------------------------------------------------------------------ sections
+def section_throughput(n: int, stdlib_json: bool):
+    log(f"\n== 1. Full read of hardware, {n:,} rows: connector vs plain requests loop ==")
+    with Emu(hardware=n, warm=True) as emu, tempfile.TemporaryDirectory() as tmp:
+        log(f"   emulator up in {emu.startup:.1f} s (warm), {emu.url}, RSS {emu.rss_mb():.0f} MB")
+        args = write_inputs(Path(tmp), emu, ["hardware"], sync_mode="full_refresh")
+        # One untimed warm-up pass of the plain reader so both timed runs see the same (warm) server.
+        plain_cmd = [PY, str(BENCH / "plain_reader.py"), emu.url, DEFAULT_TOKEN] + (
+            ["--stdlib-json"] if stdlib_json else [])
+        plain = run_child(plain_cmd)
+        check(plain, "plain")
+        conn = connector(args)
+        check(conn, "connector")
+        emu.clear_requests()
+        plain2 = run_child(plain_cmd)
+        plain_reqs = len(emu.requests())
+        emu.clear_requests()
+        conn2 = connector(args)
+        conn_reqs = len(emu.requests())
+        for r in (plain2, conn2):
+            check(r, "run")
+    best_c = max((conn, conn2), key=lambda r: r["records"] / r["wall"])
+    best_p = max((plain, plain2), key=lambda r: r["records"] / r["wall"])
+    rows = []
+    for name, r, nreq in (("connector", best_c, conn_reqs), ("plain", best_p, plain_reqs)):
+        rps = r["records"] / r["wall"]
+        rows.append((name, r["records"], r["wall"], rps, r["cpu"], r["records"] / max(r["cpu"], 1e-9),
+                     r["maxrss_mb"], nreq))
+    log(f"   {'':10} {'records':>8} {'wall s':>7} {'rec/s':>8} {'cpu s':>7} {'rec/cpu-s':>9} {'peak RSS':>9} {'requests':>8}")
+    for name, recs, wall, rps, cpu, rpc, rss, nreq in rows:
+        log(f"   {name:10} {recs:>8,} {wall:>7.2f} {rps:>8,.0f} {cpu:>7.2f} {rpc:>9,.0f} {rss:>7.0f}MB {nreq:>8}")
+    ratio_wall = rows[0][3] / rows[1][3]
+    ratio_cpu = rows[0][5] / rows[1][5]
+    log(f"   ratio connector/plain records/s (wall): {ratio_wall:.2f}   (target >= 0.8)")
+    log(f"   ratio connector/plain records per CPU-second: {ratio_cpu:.2f}")
+    log(f"   (both runs of each: connector {conn['records']/conn['wall']:,.0f} / {conn2['records']/conn2['wall']:,.0f} rec/s,"
+        f" plain {plain['records']/plain['wall']:,.0f} / {plain2['records']/plain2['wall']:,.0f} rec/s)")
+    if best_c["records"] != best_p["records"]:
+        log(f"   !! record counts differ: connector {best_c['records']} vs plain {best_p['records']}")
+    return {"connector": best_c, "plain": best_p, "ratio_wall": ratio_wall, "ratio_cpu": ratio_cpu}
+
+
+def section_incremental(n: int, k: int = 10):
+    log(f"\n== 2. Incremental sync after {k} hardware rows changed (hardware {n:,}, all ten streams) ==")
+    with Emu(hardware=n, warm=True) as emu, tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        args = write_inputs(tmp, emu, STREAMS)
+        emu.clear_requests()
+        full = connector(args, parse_state=True)
+        check(full, "full read")
+        full_req, _ = count_requests(emu.requests())
+        state = final_state(full["states"])
+        changed = emu.control("mutate", {"resource": "hardware", "op": "update", "count": k,
+                                         "fields": {"name": "Bench & changed"}})["ids"]
+        emu.clear_requests()
+        args2 = write_inputs(tmp, emu, STREAMS, state=state)
+        inc = connector(args2, parse_state=True)
+        check(inc, "incremental read")
+        inc_req, codes = count_requests(emu.requests())
+    page = 500
+    log(f"   full read: {full['records']:,} records, {sum(full_req.values())} requests, {full['wall']:.1f} s wall")
+    log(f"   incremental: {inc['records']:,} records ({inc['per_stream'].get('hardware', 0)} hardware; "
+        f"{len(changed)} rows mutated), {sum(inc_req.values())} requests, {inc['wall']:.2f} s wall "
+        f"({inc['wall']/full['wall']:.3f} of the full read), status codes {dict(codes)}")
+    log(f"   {'stream':14} {'full req':>8} {'incr req':>8} {'target':>7} {'records':>8}  verdict")
+    verdicts = {}
+    for s in STREAMS:
+        res = RESOURCE.get(s, s)
+        passes = SORTABLE_PASSES.get(s)
+        got = inc_req.get(res, 0)
+        recs = inc["per_stream"].get(s, 0)
+        if passes:
+            kk = k if s == "hardware" else 0
+            target = passes * (math.ceil(kk / page) + 1)
+            verdict = "ok" if got <= target else "OVER"
+            tgt = str(target)
+        else:
+            tgt, verdict = "-", "full scan (no updated_at sort)"
+        verdicts[s] = (got, tgt, verdict)
+        log(f"   {s:14} {full_req.get(res, 0):>8} {got:>8} {tgt:>7} {recs:>8}  {verdict}")
+    return {"full": full, "inc": inc, "full_req": full_req, "inc_req": inc_req, "verdicts": verdicts}
+
+
+def section_latency(hardware: int, page_size: int, latency: float, rpm: int, workers: int):
+    log(f"\n== 3. Full sync of all ten streams, {latency*1000:.0f} ms latency, {rpm}/min rate limit "
+        f"(hardware {hardware:,}, page_size {page_size}) ==")
+    with Emu(hardware=hardware, warm=True, latency=latency, rate_limit=rpm) as emu, \
+            tempfile.TemporaryDirectory() as tmp:
+        args = write_inputs(Path(tmp), emu, STREAMS, sync_mode="full_refresh", requests_per_minute=rpm,
+                            page_size=page_size, num_workers=workers)
+        emu.clear_requests()
+        res = connector(args)
+        check(res, "latency sync")
+        reqs = emu.requests()
+    per, codes = count_requests(reqs)
+    total = sum(per.values())
+    n429 = codes.get(429, 0)
+    ok = total - n429
+    pacing = max(0, ok - 1) * 60.0 / rpm + latency
+    critical = max(per.values()) * latency if per else 0
+    floor = max(pacing, critical, total * latency / workers)
+    log(f"   {res['records']:,} records, {total} requests ({n429} x 429), per stream {dict(per)}")
+    log(f"   wall {res['wall']:.1f} s   floor {floor:.1f} s  (pacing (ok_requests-1) x {60/rpm:.2f} s + latency = {pacing:.1f} s; "
+        f"critical path {max(per.values())} x {latency} s = {critical:.1f} s)   wall/floor {res['wall']/floor:.2f}")
+    log(f"   429 responses: {n429} (target 0)   connector CPU {res['cpu']:.1f} s")
+    return {"res": res, "per": per, "total": total, "n429": n429, "floor": floor, "pacing": pacing,
+            "critical": critical}
+
+
+def section_rss(n: int, previous=None):
+    log(f"\n== 4. Peak RSS of the connector, hardware full read of {n:,} rows ==")
+    if previous is not None:
+        log(f"   (from section 1) {previous['records']:,} records, peak RSS {previous['maxrss_mb']:.0f} MB, "
+            f"{previous['records']/previous['wall']:,.0f} rec/s")
+        return previous
+    t0 = time.monotonic()
+    warm = n <= 300_000  # the emulator's JSON cache holds 300k rows; warming more only costs time
+    with Emu(hardware=n, warm=warm, users=5000 if n >= 1_000_000 else 2000) as emu, \
+            tempfile.TemporaryDirectory() as tmp:
+        log(f"   emulator up in {emu.startup:.1f} s ({'warm' if warm else 'cold'}), RSS {emu.rss_mb():.0f} MB")
+        args = write_inputs(Path(tmp), emu, ["hardware"], sync_mode="full_refresh")
+        res = connector(args)
+        check(res, f"{n} read")
+    log(f"   {res['records']:,} records in {res['wall']:.1f} s ({res['records']/res['wall']:,.0f} rec/s, "
+        f"CPU {res['cpu']:.1f} s), peak RSS {res['maxrss_mb']:.0f} MB   (section total {time.monotonic()-t0:.0f} s)")
+    return res
+
+
+def section_profile(n: int, out_txt: Path):
+    import pstats
+    log(f"\n== 5. cProfile (all threads) of the connector's {n:,}-row hardware read ==")
+    prof = Path(tempfile.gettempdir()) / "snipeit_bench.prof"
+    with Emu(hardware=n, warm=True) as emu, tempfile.TemporaryDirectory() as tmp:
+        args = write_inputs(Path(tmp), emu, ["hardware"], sync_mode="full_refresh")
+        res = run_child([PY, str(BENCH / "profile_connector.py"), str(prof), "--", *args])
+        check(res, "profile run")
+    log(f"   {res['records']:,} records in {res['wall']:.1f} s under the profiler; stats in {prof}")
+    import io
+    buf = io.StringIO()
+    st = pstats.Stats(str(prof), stream=buf)
+    st.sort_stats("tottime").print_stats(40)
+    st.sort_stats("cumulative").print_stats(60)
+    out_txt.write_text(buf.getvalue())
+    log(f"   top-40 tottime / top-60 cumulative written to {out_txt}")
+
+
+# ------------------------------------------------------------------------------------------------ main
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="small datasets (20k / 5k rows), implies --skip-1m")
+    p.add_argument("--skip-1m", action="store_true", help="skip the 1M-row peak-RSS read")
+    p.add_argument("--only", default="", help="comma-separated sections to run: 1,2,3,4,5")
+    p.add_argument("--profile", action="store_true", help="also run section 5 (cProfile, all threads)")
+    p.add_argument("--rows", type=int, default=None, help="hardware rows for sections 1 and 5 (default 100000)")
+    p.add_argument("--latency-hardware", type=int, default=5000)
+    p.add_argument("--latency-page-size", type=int, default=50,
+                   help="connector page_size in section 3 (50 -> ~125 requests, ~1 min at 120/min)")
+    p.add_argument("--stdlib-json", action="store_true", help="plain loop uses json instead of orjson")
+    p.add_argument("--direct", action="store_true", help="run `main.py` itself instead of benchmarks/connector_main.py")
+    a = p.parse_args(argv)
+    if a.direct:
+        ENTRY[:] = [str(ROOT / "main.py")]
+    rows = a.rows or (20_000 if a.quick else 100_000)
+    only = {int(x) for x in a.only.split(",") if x.strip()} or ({1, 2, 3, 4} | ({5} if a.profile else set()))
+    skip_1m = a.skip_1m or a.quick
+    log(f"source-snipeit benchmarks — python {sys.version.split()[0]}, {os.cpu_count()} CPUs, sections {sorted(only)}")
+    t0 = time.monotonic()
+    s1 = None
+    if 1 in only:
+        s1 = section_throughput(rows, a.stdlib_json)
+    if 2 in only:
+        section_incremental(5_000 if a.quick else 20_000)
+    if 3 in only:
+        section_latency(1500 if a.quick else a.latency_hardware, a.latency_page_size, 0.25, 120, 4)
+    if 4 in only:
+        section_rss(rows, s1["connector"] if s1 else None)
+        if not skip_1m:
+            section_rss(1_000_000)
+    if 5 in only:
+        section_profile(rows, BENCH / "profile.txt")
+    log(f"\ntotal {time.monotonic() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

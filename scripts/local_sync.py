@@ -1,0 +1,194 @@
+"""Sync every Snipe-IT stream into a local DuckDB file with PyAirbyte (what `make demo` / `make sync` run).
+
+    python scripts/local_sync.py [--duckdb snipeit.duckdb] [--config secrets/config.json] [--hardware 5000]
+
+Without --config a bundled Snipe-IT emulator is started as a subprocess on 127.0.0.1 (free port) and stopped
+at the end, and the table row counts are printed next to the emulator's ground truth. With --config the
+instance it names is synced. Exits non-zero with a one-line message on failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+REPO = Path(__file__).resolve().parent.parent
+MANIFEST = REPO / "manifest.yaml"
+
+# connector stream -> emulator resource
+STREAMS = {
+    "hardware": "hardware", "users": "users", "companies": "companies", "locations": "locations",
+    "categories": "categories", "manufacturers": "manufacturers", "suppliers": "suppliers", "models": "models",
+    "status_labels": "statuslabels", "departments": "departments",
+}
+
+TOP_QUERY = """
+SELECT coalesce(status_label_name, '(none)') AS status_label,
+       coalesce(location_name, '(none)')     AS location,
+       count(*)                              AS assets
+FROM hardware
+GROUP BY 1, 2
+ORDER BY assets DESC, status_label, location
+LIMIT 10
+"""
+
+
+class SyncError(Exception):
+    pass
+
+
+def log(message: str) -> None:
+    print(f"[local_sync] {message}", file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------------------------------------
+# Emulator (subprocess; the connector side never imports it)
+# ------------------------------------------------------------------------------------------------
+
+
+class EmulatorProcess:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.token = "local-sync-" + secrets.token_hex(32)
+        cmd = [sys.executable, "-m", "snipeit_emulator", "--host", "127.0.0.1", "--port", "0",
+               "--token", self.token, "--seed", str(args.seed), "--hardware", str(args.hardware),
+               "--users", str(args.users), "--rate-limit", "1000000"]
+        log(f"starting the Snipe-IT emulator ({args.hardware} assets, {args.users} users)")
+        self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if "listening on " not in line:
+            self.stop()
+            raise SyncError(f"the emulator did not start: {(line or self.proc.stderr.read()).strip()[-300:]}")
+        self.url = line.strip().split("listening on ", 1)[1]
+        log(f"emulator listening on {self.url}")
+
+    def config(self) -> Dict[str, Any]:
+        # The emulator's throttle is switched off above, so the connector's pacer need not hold back.
+        return {"base_url": self.url, "api_token": self.token, "requests_per_minute": 1_000_000}
+
+    def truth_counts(self) -> Dict[str, int]:
+        counts = {}
+        for stream, resource in STREAMS.items():
+            with urllib.request.urlopen(f"{self.url}/__emulator__/truth/{resource}", timeout=60) as response:
+                rows = json.loads(response.read())
+            counts[stream] = sum(1 for r in rows if not r.get("deleted_at"))
+        return counts
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+# ------------------------------------------------------------------------------------------------
+# Sync
+# ------------------------------------------------------------------------------------------------
+
+
+def sync(config: Dict[str, Any], db_path: Path) -> None:
+    os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    import airbyte as ab  # imported late: slow, and the env above must be set first
+
+    # The manifest's custom components are referenced as source_snipeit.components.<Class>; they import
+    # from the repository (or the installed package), so the manifest is loaded as a dict, without
+    # PyAirbyte's components.py injection.
+    sys.path.insert(0, str(REPO))
+    import yaml
+
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    source = ab.get_source("source-snipeit", config=config, source_manifest=manifest)
+    source.check()
+    source.select_all_streams()
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    cache = ab.caches.DuckDBCache(db_path=db_path, cache_dir=db_path.parent / ".airbyte-cache")
+    try:
+        source.read(cache=cache, force_full_refresh=True)
+    finally:
+        # DuckDB refuses a second connection to a file opened with another configuration: release it.
+        cache.close()
+        cache.dispose_engine()
+
+
+def report(db_path: Path, truth: Optional[Dict[str, int]]) -> List[str]:
+    import duckdb
+
+    problems = []
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        tables = {row[0] for row in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+        print(f"\nDuckDB file: {db_path}")
+        header = f"{'table':<16}{'rows':>10}" + (f"{'truth':>10}" if truth else "")
+        print(header)
+        print("-" * len(header))
+        for stream in STREAMS:
+            rows = con.execute(f'SELECT count(*) FROM "{stream}"').fetchone()[0] if stream in tables else None
+            line = f"{stream:<16}{'missing' if rows is None else rows:>10}"
+            if truth:
+                line += f"{truth[stream]:>10}" + ("" if rows == truth[stream] else "   <-- MISMATCH")
+                if rows != truth[stream]:
+                    problems.append(f"{stream}: {rows} rows, truth {truth[stream]}")
+            elif rows is None:
+                problems.append(f"{stream}: table missing")
+            print(line)
+        if "hardware" in tables:
+            print("\nAssets per status label and location (top 10):")
+            for status, location, n in con.execute(TOP_QUERY).fetchall():
+                print(f"  {n:>6}  {status:<28} {location}")
+    return problems
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duckdb", default="snipeit.duckdb", help="DuckDB file to write (default: snipeit.duckdb)")
+    parser.add_argument("--config", help="connector config JSON; without it the bundled emulator is synced")
+    parser.add_argument("--hardware", type=int, default=5000, help="emulator: number of assets (default 5000)")
+    parser.add_argument("--users", type=int, default=300, help="emulator: number of users (default 300)")
+    parser.add_argument("--seed", type=int, default=1, help="emulator: data seed (default 1)")
+    args = parser.parse_args(argv)
+    db_path = Path(args.duckdb).expanduser().resolve()
+    emulator: Optional[EmulatorProcess] = None
+    started = time.monotonic()
+    try:
+        if args.config:
+            try:
+                config = json.loads(Path(args.config).read_text())
+            except (OSError, ValueError) as exc:
+                raise SyncError(f"cannot read config {args.config}: {exc}")
+            if not isinstance(config, dict):
+                raise SyncError(f"config {args.config} is not a JSON object")
+        else:
+            emulator = EmulatorProcess(args)
+            config = emulator.config()
+        sync(config, db_path)
+        truth = emulator.truth_counts() if emulator else None
+        problems = report(db_path, truth)
+        if problems:
+            raise SyncError("row counts differ from the emulator's: " + "; ".join(problems))
+        print(f"\nDone in {time.monotonic() - started:.1f} s: {db_path}")
+        return 0
+    except KeyboardInterrupt:
+        print("local_sync: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one clear line, not a traceback
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"local_sync: error: {type(exc).__name__}: {text[:500]}", file=sys.stderr)
+        return 1
+    finally:
+        if emulator:
+            emulator.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
