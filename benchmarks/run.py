@@ -296,11 +296,13 @@ def section_latency(hardware: int, page_size: int, latency: float, rpm: int, wor
     total = sum(per.values())
     n429 = codes.get(429, 0)
     ok = total - n429
-    pacing = max(0, ok - 1) * 60.0 / rpm + latency
+    # Snipe-IT's limiter is a fixed 60 s window opening at the first request: request number i (0-based) cannot
+    # be served before window i // rpm opens, i.e. 60 s x ((ok - 1) // rpm) after the first one.
+    pacing = max(0, ok - 1) // rpm * 60.0 + latency
     critical = max(per.values()) * latency if per else 0
     floor = max(pacing, critical, total * latency / workers)
     log(f"   {res['records']:,} records, {total} requests ({n429} x 429), per stream {dict(per)}")
-    log(f"   wall {res['wall']:.1f} s   floor {floor:.1f} s  (pacing (ok_requests-1) x {60/rpm:.2f} s + latency = {pacing:.1f} s; "
+    log(f"   wall {res['wall']:.1f} s   floor {floor:.1f} s  (rate limit: 60 s x ((requests-1) // {rpm}) + latency = {pacing:.1f} s; "
         f"critical path {max(per.values())} x {latency} s = {critical:.1f} s)   wall/floor {res['wall']/floor:.2f}")
     log(f"   429 responses: {n429} (target 0)   connector CPU {res['cpu']:.1f} s")
     return {"res": res, "per": per, "total": total, "n429": n429, "floor": floor, "pacing": pacing,
@@ -352,7 +354,7 @@ def main(argv=None):
     p.add_argument("--only", default="", help="comma-separated sections to run: 1,2,3,4,5")
     p.add_argument("--profile", action="store_true", help="also run section 5 (cProfile, all threads)")
     p.add_argument("--rows", type=int, default=None, help="hardware rows for sections 1 and 5 (default 100000)")
-    p.add_argument("--latency-hardware", type=int, default=5000)
+    p.add_argument("--latency-hardware", type=int, default=12000)
     p.add_argument("--latency-page-size", type=int, default=50,
                    help="connector page_size in section 3 (50 -> ~125 requests, ~1 min at 120/min)")
     p.add_argument("--stdlib-json", action="store_true", help="plain loop uses json instead of orjson")
