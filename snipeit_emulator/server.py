@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit, parse_qsl, unquote
 
 from .data import Dataset, RESOURCES, iso_to_ts
+from . import extra
 from .engine import Engine, ServerError
 from .render import laravel_json, pretty_json
 
@@ -115,6 +116,7 @@ class Emulator:
             "row_cache_limit": row_cache_limit,
         }
         self.engine = Engine(self.ds, self.settings)
+        extra.ensure(self.ds)
         self.lock = threading.RLock()
         self._log = []
         self._faults = []
@@ -175,6 +177,9 @@ class Emulator:
             self._log.clear()
 
     def truth(self, resource):
+        if resource in extra.EXTRA_RESOURCES or resource == "license_seats":
+            with self.engine.lock:
+                return extra.truth(self.ds, resource)
         if resource not in RESOURCES:
             raise KeyError(resource)
         with self.engine.lock:
@@ -200,6 +205,7 @@ class Emulator:
         with self.engine.lock:
             now = self.engine.now_ts()
             out = self.ds.mutate(resource, op, ids=ids, count=count, fields=fields, now=now)
+            extra.log_mutation(self.ds, resource, op, out, now)
             self.engine.invalidate_rows(resource, out)
             return out
 
@@ -308,6 +314,9 @@ class Emulator:
             if method != "GET":
                 return json_response(405, {"status": "error", "messages": "Method not allowed", "payload": None})
             return json_response(200, {"version": VERSION})
+        extra_res = _extra_resource(parts)
+        if extra_res is not None:
+            return self._route_extra(method, headers, allowed, query, parts, extra_res)
         if res not in RESOURCES or len(parts) > 4:
             return json_response(404, {"status": "error", "message": FALLBACK_404, "payload": None})
         if method != "GET":
@@ -326,6 +335,27 @@ class Emulator:
         except ServerError:
             return Response(500, pretty_json({"message": "Server Error"}))
 
+    def _route_extra(self, method, headers, allowed, query, parts, res):
+        if method != "GET":
+            return json_response(405, {"status": "error", "messages": "Method not allowed", "payload": None})
+        perm = "licenses" if res == "seats" else res
+        if allowed != "all" and perm not in allowed:
+            if _expects_json(headers):
+                return Response(403, pretty_json({"message": "This action is unauthorized."}))
+            return Response(403, HTML_403, ctype="text/html; charset=utf-8")
+        license_id = None
+        if res == "seats":
+            try:
+                license_id = int(unquote(parts[3]))
+            except ValueError:
+                license_id = -1
+        with self.engine.lock:
+            self.engine._check()
+            text = extra.list_json(self.engine, res, query, license_id=license_id)
+        if text is None:
+            return json_response(200, {"status": "error", "messages": extra.NOT_FOUND["licenses"], "payload": None})
+        return Response(200, text)
+
     def handle_control(self, method, path, query, body):
         sub = path[len("/__emulator__/"):].strip("/")
         try:
@@ -338,7 +368,7 @@ class Emulator:
         try:
             if sub.startswith("truth/") and method == "GET":
                 res = sub[len("truth/"):]
-                if res not in RESOURCES:
+                if res not in RESOURCES and res not in extra.EXTRA_RESOURCES and res != "license_seats":
                     return ok({"error": "unknown resource %s" % res}, 404)
                 return ok(self.truth(res))
             if sub == "requests":
@@ -542,3 +572,15 @@ class _CaseInsensitive(dict):
 
     def get(self, k, default=None):
         return super().get(k.lower(), default)
+
+
+def _extra_resource(parts):
+    """parts = ['api', 'v1', ...]: the new list endpoints (index only), else None."""
+    rest = parts[2:]
+    if len(rest) == 1 and rest[0] in extra.EXTRA_RESOURCES and rest[0] != "activity":
+        return rest[0]
+    if rest == ["reports", "activity"]:
+        return "activity"
+    if len(rest) == 3 and rest[0] == "licenses" and rest[2] == "seats":
+        return "seats"
+    return None

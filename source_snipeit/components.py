@@ -23,6 +23,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.requesters.paginators.paginator import Paginator
 from airbyte_cdk.sources.declarative.requesters.requester import Requester
 from airbyte_cdk.sources.declarative.retrievers.retriever import Retriever
+from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
 from airbyte_cdk.sources.declarative.transformations.config_transformations.config_transformation import (
     ConfigTransformation,
 )
@@ -368,24 +369,28 @@ class RecordNormalizer:
         self._renames = [(k[:-9], k) for k in self.kinds if k.endswith("_datetime")] + \
                         [(k[:-5], k) for k in self.kinds if k.endswith("_date")]
         self._object_columns = frozenset(k for k, v in self.kinds.items() if v == "object")
+        self._typed_columns = list(self.kinds.items())
+        # Hardware custom fields promoted to typed columns by HardwareSchemaWithCustomFields.
+        self._custom_field_columns = [(k, self.kinds[k]) for k, p in schema.get("properties", {}).items()
+                                      if p.get("x-snipeit-custom-field")]
 
     # -- public -------------------------------------------------------------------------------------
     def normalize(self, row: Mapping[str, Any]) -> Dict[str, Any]:
         flat: Dict[str, Any] = {}
         self._flatten(row, "", flat)
         unparsed: Optional[Dict[str, Any]] = None
-        kinds = self.kinds
+        if self._custom_field_columns:
+            unparsed = self._promote_custom_fields(flat)
         convert = self._convert
-        for key, value in flat.items():
+        get = flat.get
+        for key, kind in self._typed_columns:
+            value = get(key)
             if value is None:
-                continue
-            kind = kinds.get(key)
-            if kind is None:
                 continue
             # Most values already have their column's type: skip the conversion call for them.
             value_type = type(value)
             if value_type is str:
-                if kind == "string" and value:
+                if kind == "string":
                     continue
             elif value_type is int:
                 if kind == "integer" or kind == "number":
@@ -421,7 +426,8 @@ class RecordNormalizer:
             if value_type is str:
                 if "<" in value and name in html_fields:
                     value = _TAG.sub("", value)
-                out[name] = html.unescape(value) if "&" in value else value
+                # e(null) is "": the API cannot tell empty from unknown, so neither do we
+                out[name] = (html.unescape(value) if "&" in value else value) or None
             elif value_type is dict:
                 if name in kinds:
                     if name == "custom_fields":
@@ -438,7 +444,7 @@ class RecordNormalizer:
                         continue
                     inner_type = type(inner)
                     if inner_type is str:
-                        out[inner_prefix + inner_key] = html.unescape(inner) if "&" in inner else inner
+                        out[inner_prefix + inner_key] = (html.unescape(inner) if "&" in inner else inner) or None
                     elif inner_type is dict or inner_type is list:
                         self._flatten({inner_key: inner}, inner_prefix, out)
                     else:
@@ -456,6 +462,37 @@ class RecordNormalizer:
             for base, target in self._renames:
                 if type(out.get(base)) is str:
                     out[target] = out.pop(base)
+
+    def _promote_custom_fields(self, flat: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        """Custom field values are raw user input (not number-formatted): NUMERIC → float, BOOLEAN → bool,
+        DATE → the date (as the instance displays it; YYYY-MM-DD by default); "ENCRYPTED" (a field the token may
+        not decrypt) → null. Runs before the typed pass, which then leaves these columns alone."""
+        fields = flat.get("custom_fields") or {}
+        unparsed: Optional[Dict[str, Any]] = None
+        for column, kind in self._custom_field_columns:
+            value = fields.get(column)
+            if value is None or value == "ENCRYPTED":
+                flat[column] = None
+                continue
+            converted: Any = value
+            text = str(value).strip()
+            if kind == "number":
+                try:
+                    converted = float(text)
+                except ValueError:
+                    converted = _FAIL
+            elif kind == "boolean":
+                lowered = text.lower()
+                converted = True if lowered in ("1", "true", "yes") else False if lowered in ("0", "false", "no") else _FAIL
+            elif kind == "date":
+                converted = text if _DATE.match(text) and _valid_date(text) else _FAIL
+            if converted is _FAIL:
+                unparsed = unparsed or {}
+                unparsed[column] = value
+                converted = None
+                self._warn(column, value)
+            flat[column] = converted
+        return unparsed
 
     @staticmethod
     def _custom_fields(value: Mapping[str, Any]) -> Dict[str, Any]:
@@ -573,6 +610,19 @@ def _valid_date(value: str) -> bool:
 # --------------------------------------------------------------------------------------------------
 
 
+class _SliceWithCachedHash(StreamSlice):
+    """The same slice, hashed once. The CDK's cursor looks every record's slice up in a dict, and
+    ``StreamSlice.__hash__`` is ``json.dumps`` + SHA-256 on each call: ~5 % of the per-record cost."""
+
+    def __init__(self, original: StreamSlice) -> None:
+        super().__init__(partition=original.partition, cursor_slice=original.cursor_slice,
+                         extra_fields=original.extra_fields)
+        self._hash = super().__hash__()
+
+    def __hash__(self) -> int:
+        return self._hash
+
+
 class FallBackToFullScan(Exception):
     """The newest-first read could not prove it saw every changed row (a tie group straddles a page boundary,
     or rows moved under it); the caller re-reads the stream in a stable order instead."""
@@ -613,7 +663,12 @@ class SnipeItRetriever(Retriever):
         self.name = self.name or parameters.get("name", "")
         self.sort_key: str = parameters.get("sort_key", "id")
         self.sort_by_updated_at: bool = bool(parameters.get("sort_by_updated_at", False))
-        self.passes: List[Mapping[str, Any]] = list(parameters.get("passes") or [{}])
+        # A pass may carry "when": <config flag>; it is read only when that option is on (include_deleted).
+        self.passes: List[Mapping[str, Any]] = [
+            {k: v for k, v in p.items() if k != "when"} for p in (parameters.get("passes") or [{}])
+            if not p.get("when") or self.config.get(p["when"])
+        ] or [{}]
+        self._local = threading.local()  # .partition: the parent row a child stream is reading (license_seats)
         self.cursor_field: str = parameters.get("cursor_field", "updated_at_datetime")
         self.html_fields = parameters.get("html_fields", ["notes"])
         self.raw_fields = parameters.get("raw_fields", [])
@@ -630,7 +685,7 @@ class SnipeItRetriever(Retriever):
 
     # -- entry point --------------------------------------------------------------------------------
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
-        stream_slice = stream_slice or StreamSlice(partition={}, cursor_slice={})
+        stream_slice = _SliceWithCachedHash(stream_slice or StreamSlice(partition={}, cursor_slice={}))
         normalize = self._normalizer(records_schema).normalize
         # The cursor's slice carries the state (or start_date); a full-refresh read carries none, so
         # start_date is applied here too: "rows last updated before it are not synced" in every mode.
@@ -780,7 +835,7 @@ class SnipeItRetriever(Retriever):
                     raise _config_error(f"Stream {self.name} was not read: {self.pacer.fatal_error}")
                 self.pacer.wait_for_slot()
                 response = self.requester.send_request(
-                    stream_state={}, stream_slice=StreamSlice(partition={}, cursor_slice={}),
+                    stream_state={}, stream_slice=StreamSlice(partition=getattr(self._local, "partition", {}), cursor_slice={}),
                     next_page_token=None, request_params=request_params,
                 )
             except AirbyteTracedException as error:
@@ -890,3 +945,149 @@ def _install_cursor_parse_fast_path() -> None:
 
 
 _install_cursor_parse_fast_path()
+
+
+# --------------------------------------------------------------------------------------------------
+# Added streams
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SnipeItLicenseSeatsRetriever(SnipeItRetriever):
+    """``license_seats``: /licenses/{id}/seats for every license, with the same paging checks as every stream.
+
+    Why not a SubstreamPartitionRouter: SnipeItRetriever does its own paging and is not a SimpleRetriever, so the
+    parent ids are read here (a stable ``sort=id`` scan of /licenses) and each child request carries
+    ``{"license_id": n}`` as its partition, which the requester's URL interpolates (``stream_partition.license_id``).
+    Quirks: the seats endpoint ignores ``sort`` (always ``updated_at``; ties in any order) and restarts at offset 0
+    past the end, so the stream's sort_key is not ``id`` (the scan keeps the set of ids it has seen). A license
+    deleted between the two reads answers ``{"status": "error", "messages": "License does not exist."}``: skipped.
+    """
+
+    def read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
+        stream_slice = _SliceWithCachedHash(stream_slice or StreamSlice(partition={}, cursor_slice={}))
+        normalize = self._normalizer(records_schema).normalize
+        child_sort = self.sort_key
+        self._local.partition = {}
+        self.sort_key = "id"
+        license_ids: List[int] = []
+        try:
+            for rows in self._stable_scan({}, lambda row: row["id"]):
+                license_ids.extend(rows)
+        finally:
+            self.sort_key = child_sort
+        for license_id in license_ids:
+            self._local.partition = {"license_id": license_id}
+            try:
+                for data in self._seats(normalize):
+                    yield Record(data=data, stream_name=self.name, associated_slice=stream_slice)
+            except AirbyteTracedException as error:
+                if "does not exist" not in (error.message or ""):
+                    raise
+                LOGGER.info(f"Stream {self.name}: license {license_id} was deleted during the sync; skipped.")
+            finally:
+                self._local.partition = {}
+
+    MAX_SEAT_SCANS = 25
+
+    def _seats(self, normalize: Callable) -> Iterable[Dict[str, Any]]:
+        """One license's seats. The order is ``updated_at`` only, and seats created together share it, so a tie
+        group spanning pages can come back in a different order on every request: rows may be skipped and others
+        repeated. Scans are repeated (new ids only) until every one of ``total`` ids was seen; a license whose
+        seats fit in one page (the usual case) costs one request."""
+        seen: set = set()
+        total: Optional[int] = None
+        for _ in range(self.MAX_SEAT_SCANS):
+            offset = 0
+            while True:
+                total, rows = self._fetch({"sort": self.sort_key, "order": "asc"}, offset)
+                for row in rows:
+                    if row["id"] not in seen:
+                        seen.add(row["id"])
+                        yield normalize(row)
+                offset += len(rows)
+                if not rows or (total is not None and offset >= total):
+                    break
+            if total is None or len(seen) >= total:
+                return
+        raise AirbyteTracedException(
+            message=f"Stream {self.name}: license {self._local.partition.get('license_id')} reports {total} seats "
+                    f"but only {len(seen)} distinct ones could be read (the API orders seats arbitrarily).",
+            failure_type=FailureType.transient_error,
+        )
+
+
+@dataclass
+class HardwareSchemaWithCustomFields(SchemaLoader):
+    """The hardware schema plus one typed column per custom field, read from ``/api/v1/fields`` at discover.
+
+    Quirk: assets carry custom fields keyed by *display name* (``{"RAM": {"field": "_snipeit_ram_2", "value":
+    "16", ...}}``), and names change; the database column (``_snipeit_ram_2``) does not. Each field becomes a
+    column named after it, typed from its format (NUMERIC → number, BOOLEAN → boolean, DATE → date, else
+    string). If the fields cannot be read (a token without ``customfields.view``), the static schema is used
+    with a warning: the values are still in ``custom_fields``.
+    """
+
+    config: Mapping[str, Any]
+    parameters: InitVar[Mapping[str, Any]]
+    base: SchemaLoader  # the static hardware schema (an InlineSchemaLoader)
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self._schema: Optional[Dict[str, Any]] = None
+        self._lock = threading.Lock()
+
+    def get_json_schema(self) -> Mapping[str, Any]:
+        with self._lock:  # asked once per partition: read /fields once per sync
+            if self._schema is None:
+                self._schema = self._build()
+            return self._schema
+
+    def _build(self) -> Dict[str, Any]:
+        schema = json.loads(json.dumps(self.base.get_json_schema()))
+        properties = schema.setdefault("properties", {})
+        try:
+            fields = self._read_fields()
+        except AirbyteTracedException:
+            raise  # the token was refused: that is the sync's error, not a missing-columns warning
+        except Exception as error:  # noqa: BLE001 - any failure here only costs the extra columns
+            LOGGER.warning(f"Stream hardware: custom fields could not be read from /api/v1/fields ({_short(error)}); "
+                           "their values stay in the custom_fields object only.")
+            return schema
+        for spec in fields:
+            column = html.unescape(str(spec.get("db_column_name") or ""))
+            if not column.startswith("_snipeit_") or column in properties:
+                continue
+            fmt = str(spec.get("format") or "").upper()
+            json_type = {"NUMERIC": "number", "BOOLEAN": "boolean"}.get(fmt, "string")
+            prop: Dict[str, Any] = {"type": ["null", json_type], "x-snipeit-custom-field": True,
+                                    "description": f"Custom field {html.unescape(str(spec.get('name')))!r} ({fmt or 'ANY'})"}
+            if fmt == "DATE":
+                prop["format"] = "date"
+            properties[column] = prop
+        return schema
+
+    def _read_fields(self) -> List[Mapping[str, Any]]:
+        pacer = RequestPacer.for_config(self.config)  # counts against the sync's budget, and may be its first request
+        first = pacer.claim_first_request()
+        try:
+            if pacer.fatal_error:
+                raise _config_error(pacer.fatal_error)
+            pacer.wait_for_slot()
+            response = requests.get(
+                f"{self.config.get('api_url')}fields", params={"limit": 500, "offset": 0},
+                headers={"Authorization": f"Bearer {self.config.get('api_token')}", "Accept": "application/json"},
+                timeout=(15, 60), allow_redirects=False, verify=self.config.get("ca_bundle") or True,
+            )
+            if response.status_code == 401 or response.is_redirect:
+                pacer.fatal_error = ("Snipe-IT refused the API token (HTTP 401 Unauthorized). Create a new personal "
+                                     "access token (user menu → Manage API Keys) and update api_token.")
+                raise _config_error(pacer.fatal_error)
+        finally:
+            if first:
+                pacer.first_request_finished()
+        if response.status_code != 200:
+            raise ValueError(f"HTTP {response.status_code}")
+        body = response.json()
+        if not isinstance(body, dict) or not isinstance(body.get("rows"), list):
+            raise ValueError("no rows in the answer")
+        return [row for row in body["rows"] if isinstance(row, dict)]

@@ -101,9 +101,10 @@ def test_check_reports_an_unreachable_host_quickly():
 
 def test_discover_lists_ten_incremental_streams_with_typed_key_columns():
     output = discover(SourceSnipeit(config=make_config()), make_config())
-    streams = {s.name: s for s in output.catalog.catalog.streams}
-    assert sorted(streams) == sorted(["hardware", "users", "companies", "locations", "categories", "manufacturers",
-                                      "suppliers", "models", "status_labels", "departments"])
+    ten = ["hardware", "users", "companies", "locations", "categories", "manufacturers", "suppliers", "models",
+           "status_labels", "departments"]
+    streams = {s.name: s for s in output.catalog.catalog.streams if s.name in ten}  # more streams: test_more_streams
+    assert sorted(streams) == sorted(ten)
     for stream in streams.values():
         assert stream.source_defined_primary_key == [["id"]]
         assert stream.default_cursor_field == ["updated_at_datetime"]
