@@ -96,18 +96,6 @@ def test_sdm_manifest_and_components_paths_match_main_py(env, reference, prefix,
     assert as_sets(got) == as_sets(reference)
 
 
-def test_sdm_components_path_needs_rewritten_class_names(env, tmp_path):
-    """The repo manifest as is (source_snipeit.components.X) does not load outside the repo."""
-    proc = _sdm_read(
-        ["--config", str(env["config_path"]), "--manifest-path", str(MANIFEST_PATH),
-         "--components-path", str(COMPONENTS_PATH)],
-        cwd=tmp_path, AIRBYTE_ENABLE_UNSAFE_CODE="true",
-    )
-    messages = parse_messages(proc.stdout)
-    assert proc.returncode != 0 and not records_by_stream(messages)
-    assert any("source_snipeit.components" in e for e in error_traces(messages)), proc.stdout[-2000:]
-
-
 def test_sdm_components_path_needs_unsafe_code_flag(env, tmp_path):
     manifest = write_injectable_connector(tmp_path / "connector")
     proc = _sdm_read(
