@@ -35,8 +35,7 @@ def main() -> None:
             prof.disable()
 
     threading.Thread.run = profiled_run
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import connector_main  # noqa: F401  (shim for run.py's CDK-7 bug, see connector_main.py)
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     from source_snipeit.run import run  # noqa: E402
 
     main_prof = cProfile.Profile()

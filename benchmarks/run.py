@@ -162,7 +162,7 @@ def run_child(cmd, parse_state=False):
             "other_lines": other, "stderr": stderr[-2000:]}
 
 
-ENTRY = [str(BENCH / "connector_main.py")]  # main.py + shim for run.py's CDK-7 bug; --direct: main.py itself
+ENTRY = [str(ROOT / "main.py")]
 
 
 def connector(args, **kw):
@@ -356,12 +356,9 @@ def main(argv=None):
     p.add_argument("--rows", type=int, default=None, help="hardware rows for sections 1 and 5 (default 100000)")
     p.add_argument("--latency-hardware", type=int, default=12000)
     p.add_argument("--latency-page-size", type=int, default=50,
-                   help="connector page_size in section 3 (50 -> ~125 requests, ~1 min at 120/min)")
+                   help="connector page_size in section 3 (50 -> ~250 requests: three 120/min windows)")
     p.add_argument("--stdlib-json", action="store_true", help="plain loop uses json instead of orjson")
-    p.add_argument("--direct", action="store_true", help="run `main.py` itself instead of benchmarks/connector_main.py")
     a = p.parse_args(argv)
-    if a.direct:
-        ENTRY[:] = [str(ROOT / "main.py")]
     rows = a.rows or (20_000 if a.quick else 100_000)
     only = {int(x) for x in a.only.split(",") if x.strip()} or ({1, 2, 3, 4} | ({5} if a.profile else set()))
     skip_1m = a.skip_1m or a.quick
