@@ -210,6 +210,8 @@ def diagnose_connection(config: Mapping[str, Any], parameters: Mapping[str, Any]
         body = response.json()
     except ValueError:
         body = None
+    if status >= 500 or status == 429:
+        return  # a struggling server, not a wrong one: the retrying requester deals with it
     if status == 404 or not isinstance(body, dict) or ("rows" not in body and body.get("status") != "error"):
         raise _config_error(f"{config.get('base_url')} does not look like a Snipe-IT instance: {url} answered HTTP "
                             f"{status} with {response.headers.get('Content-Type', 'no content type')}.")
@@ -219,6 +221,43 @@ def _short(error: Exception) -> str:
     text = str(error)
     reason = re.search(r"\] ([^'\")]+)", text) or re.search(r"(Name or service not known|Connection refused|certificate verify failed[^'\")]*)", text)
     return reason.group(1) if reason else text[:160]
+
+
+def _harden_https(session: requests.Session, ca_bundle: Optional[str]) -> None:
+    """Two things requests does not do for us, at the adapter where they have the last word:
+
+    * a configured ``ca_bundle`` wins: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override
+      ``session.verify`` on every request (the CDK sends with ``verify=None``);
+    * a TLS verification failure is final: the CDK retries it like a dropped connection for a minute. It is
+      answered as HTTP 495 with the cause in a header, which the manifest's error handler fails at once.
+    """
+    if ca_bundle:
+        session.verify = ca_bundle
+    adapter = session.get_adapter("https://")
+    if getattr(adapter, "_snipeit_hardened", False):
+        return
+    send = adapter.send
+
+    def hardened_send(request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        if ca_bundle:
+            kwargs["verify"] = ca_bundle
+        try:
+            return send(request, **kwargs)
+        except requests.exceptions.SSLError as error:
+            # Answered as a 495 ("SSL certificate error") that the manifest's error handler fails at once.
+            host = (request.url or "").split("/")[2] if request.url and "//" in request.url else request.url
+            response = requests.Response()
+            response.status_code = 495
+            response.url = request.url or ""
+            response.request = request
+            response._content = b"{}"
+            response.headers["X-Snipeit-Tls-Error"] = (
+                f"TLS verification failed for {host}: {_short(error)}. If the instance uses an internal CA, "
+                "set ca_bundle to its certificate file.")
+            return response
+
+    adapter.send = hardened_send  # type: ignore[method-assign]
+    adapter._snipeit_hardened = True  # type: ignore[attr-defined]
 
 
 class RequestPacer:
@@ -623,6 +662,31 @@ class _SliceWithCachedHash(StreamSlice):
         return self._hash
 
 
+class IdSet:
+    """Ids already delivered by one read, in a bitmap: a million asset ids cost 125 KB instead of ~60 MB of set."""
+
+    LIMIT = 64_000_000  # beyond this id, fall back to a set (ids are auto-increment: this is never expected)
+
+    def __init__(self) -> None:
+        self._bits = bytearray()
+        self._large: set = set()
+
+    def add(self, value: int) -> None:
+        if 0 <= value < self.LIMIT:
+            index = value >> 3
+            if index >= len(self._bits):
+                self._bits.extend(bytes(max(index + 1 - len(self._bits), len(self._bits))))
+            self._bits[index] |= 1 << (value & 7)
+        else:
+            self._large.add(value)
+
+    def __contains__(self, value: int) -> bool:
+        if 0 <= value < self.LIMIT:
+            index = value >> 3
+            return index < len(self._bits) and bool(self._bits[index] & (1 << (value & 7)))
+        return value in self._large
+
+
 class FallBackToFullScan(Exception):
     """The newest-first read could not prove it saw every changed row (a tie group straddles a page boundary,
     or rows moved under it); the caller re-reads the stream in a stable order instead."""
@@ -680,8 +744,7 @@ class SnipeItRetriever(Retriever):
         if session is not None:
             if _refuse_redirects not in session.hooks["response"]:
                 session.hooks["response"].append(_refuse_redirects)
-            if self.config.get("ca_bundle"):  # internal CA: verification stays on, against this bundle
-                session.verify = self.config["ca_bundle"]
+            _harden_https(session, self.config.get("ca_bundle"))
 
     # -- entry point --------------------------------------------------------------------------------
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
@@ -693,19 +756,24 @@ class SnipeItRetriever(Retriever):
         incremental = lower > EPOCH
         # Extra passes (hardware: status=Archived) first: they are small, and the main pass then skips
         # whatever they delivered, whether or not the instance shows archived assets in the default list.
-        delivered_by_extra_passes: set = set()
-        for pass_params in sorted(self.passes, key=lambda p: 0 if p else 1):
-            skip = None if pass_params else delivered_by_extra_passes
+        # An asset archived (or restored) while the main pass runs can move out of the list before the main pass
+        # reaches it and into a list already read; the extra passes are read once more at the end (they are small)
+        # and deliver what they did not deliver the first time.
+        delivered = IdSet()
+        extra_passes = [p for p in self.passes if p]
+        main_passes = [p for p in self.passes if not p]
+        plan = extra_passes + main_passes + (extra_passes if main_passes else [])
+        for pass_params in plan:
             for data in self._scan(pass_params, lower if incremental else None, normalize):
                 key = data["id"]
-                if skip is not None and key in skip:
+                if key in delivered:
                     continue
                 if incremental:
                     value = data.get(self.cursor_field)
                     if value is None or value < lower:
                         continue
-                if pass_params:
-                    delivered_by_extra_passes.add(key)
+                if len(plan) > 1:
+                    delivered.add(key)
                 yield Record(data=data, stream_name=self.name, associated_slice=stream_slice)
 
     def _scan(self, pass_params: Mapping[str, Any], lower: Optional[str], normalize: Callable) -> Iterable[Dict[str, Any]]:
@@ -733,9 +801,20 @@ class SnipeItRetriever(Retriever):
         """
         by_id = self.sort_key == "id"
         params = {**pass_params, "sort": self.sort_key, "order": "asc"}
+        seen: set = set()
+        for _ in range(1 if by_id else 3):
+            total = yield from self._stable_scan_once(params, by_id, seen, normalize)
+            # A row renamed while we read can jump behind our position in a name order and be skipped: ids are
+            # counted, and the (small) stream is scanned again for what is missing.
+            if by_id or total is None or len(seen) >= total:
+                return
+            LOGGER.info(f"Stream {self.name}: {total - len(seen)} row(s) moved during the read; scanning again.")
+
+    def _stable_scan_once(self, params: Mapping[str, Any], by_id: bool, seen: set,
+                          normalize: Callable) -> Iterable[List[Dict[str, Any]]]:
         consumed = 0
         highest = -1
-        seen: set = set()
+        total: Optional[int] = None
 
         def is_seen(row_id: int) -> bool:
             return row_id <= highest if by_id else row_id in seen
@@ -750,7 +829,7 @@ class SnipeItRetriever(Retriever):
                 LOGGER.info(f"Stream {self.name}: rows moved under the read (deleted?); stepping back to offset {request_offset}.")
                 total, rows = self._fetch(params, request_offset)
             if not rows:
-                return
+                return total
             new = [normalize(r) for r in rows if not is_seen(r["id"])]
             if by_id:
                 highest = max(highest, max(r["id"] for r in rows))
@@ -760,7 +839,7 @@ class SnipeItRetriever(Retriever):
                 yield new
             consumed = request_offset + len(rows)
             if total is not None and consumed >= total:
-                return
+                return total
 
     def _newest_first(self, pass_params: Mapping[str, Any], lower: str, normalize: Callable,
                       catch_up: int = 0) -> Iterable[Dict[str, Any]]:
@@ -826,13 +905,13 @@ class SnipeItRetriever(Retriever):
         request_params.setdefault("limit", self.page_size)
         request_params["offset"] = offset
         request_params.update(params)
-        if self.config.get("check_mode") and offset == 0:
-            diagnose_connection(self.config, self._parameters)
         for attempt in range(1, self.max_body_retries + 1):
             first = self.pacer.claim_first_request()
             try:
                 if self.pacer.fatal_error:
                     raise _config_error(f"Stream {self.name} was not read: {self.pacer.fatal_error}")
+                if self.config.get("check_mode") and offset == 0:
+                    self._diagnose()  # check: one plain request that names the cause
                 self.pacer.wait_for_slot()
                 response = self.requester.send_request(
                     stream_state={}, stream_slice=StreamSlice(partition=getattr(self._local, "partition", {}), cursor_slice={}),
@@ -864,6 +943,14 @@ class SnipeItRetriever(Retriever):
                 LOGGER.warning(f"Stream {self.name}: {problem}; retrying in {attempt} s.")
                 time.sleep(attempt)
         raise AssertionError("unreachable")
+
+    def _diagnose(self) -> None:
+        try:
+            diagnose_connection(self.config, self._parameters)
+        except AirbyteTracedException as error:
+            if "permission" not in (error.message or ""):  # a 403 concerns this stream only
+                self.pacer.fatal_error = error.message
+            raise
 
     def _check_page(self, response: requests.Response, offset: int) -> Tuple[Optional[int], List[Mapping[str, Any]]]:
         content_type = response.headers.get("Content-Type", "")
@@ -913,7 +1000,8 @@ class SnipeItRetriever(Retriever):
 
 
 def _is_auth_refusal(message: str) -> bool:
-    return "refused the API token" in message or "redirected the API request" in message or "HTML page" in message
+    return ("refused the API token" in message or "redirected the API request" in message or "HTML page" in message
+            or "redirects to" in message or "TLS verification failed" in message)
 
 
 class _RetryableBody(Exception):
