@@ -28,6 +28,10 @@ STREAMS = {
     "hardware": "hardware", "users": "users", "companies": "companies", "locations": "locations",
     "categories": "categories", "manufacturers": "manufacturers", "suppliers": "suppliers", "models": "models",
     "status_labels": "statuslabels", "departments": "departments",
+    "licenses": "licenses", "license_seats": "license_seats", "accessories": "accessories",
+    "consumables": "consumables", "components": "components", "maintenances": "maintenances",
+    "depreciations": "depreciations", "groups": "groups", "fields": "fields", "fieldsets": "fieldsets",
+    "activity": "activity",
 }
 
 TOP_QUERY = """
