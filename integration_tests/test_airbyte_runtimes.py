@@ -21,7 +21,6 @@ How the CDK loads custom components (airbyte-cdk 7.39.1):
 from __future__ import annotations
 
 import copy
-import json
 import re
 import shutil
 from pathlib import Path

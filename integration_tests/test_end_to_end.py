@@ -3,7 +3,6 @@ emulator's ground truth (its raw, unescaped DB rows)."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from typing import Any, Dict, Iterable, List
 
@@ -11,7 +10,7 @@ import pytest
 
 from snipeit_emulator import DEFAULT_TOKEN, RESOURCES
 
-from .conftest import STREAMS, make_config, make_dataset, visible_truth
+from .conftest import STREAMS, make_config, visible_truth
 
 ENTITIES = ("&amp;", "&#039;", "&quot;", "&lt;", "&gt;")
 

@@ -9,7 +9,6 @@ docs/snipeit.md shows.
 
 from __future__ import annotations
 
-import os
 
 import pytest
 

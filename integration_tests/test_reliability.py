@@ -30,7 +30,7 @@ import pytest
 
 from snipeit_emulator import Emulator
 
-from .conftest import MAIN_PY, REPO, STREAMS, ReadResult, make_catalog, make_config, make_dataset, make_state, visible_truth
+from .conftest import MAIN_PY, REPO, STREAMS, ReadResult, make_catalog, make_dataset, make_state, visible_truth
 
 # A distinctive token: the sweep at the end asserts it appears in nothing the connector printed.
 TOKEN = "rel-SECRET-7f3a9c1e5b2d4680aa11bb22cc33dd44ee55ff66"

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from airbyte_cdk.models import Status, SyncMode, Type
+from airbyte_cdk.models import Status, SyncMode
 from airbyte_cdk.test.entrypoint_wrapper import discover as ew_discover, read as ew_read
 from airbyte_cdk.test.entrypoint_wrapper import _run_command
 from airbyte_cdk.test.standard_tests import DeclarativeSourceTestSuite
-from airbyte_cdk.test.standard_tests.pytest_hooks import pytest_generate_tests  # noqa: F401  parametrizes `scenario`
+from airbyte_cdk.test.standard_tests.pytest_hooks import pytest_generate_tests  # noqa: F401 (pytest hook)
 
 from integration_tests.runtime_fixtures import (
     ABNORMAL_STATE_PATH,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import calendar
 import random
 import threading
-from datetime import datetime, timezone, date, timedelta
+from datetime import datetime, timezone
 
 RESOURCES = ["hardware", "users", "companies", "locations", "categories",
              "manufacturers", "suppliers", "models", "statuslabels", "departments"]

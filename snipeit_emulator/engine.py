@@ -9,7 +9,7 @@ from bisect import bisect_right
 from collections import OrderedDict
 from datetime import datetime, timezone
 
-from .data import SCHEMAS, TIMESTAMP_FIELDS, CUSTOM_FIELD_BY_COLUMN, GROUPS
+from .data import SCHEMAS, TIMESTAMP_FIELDS, CUSTOM_FIELD_BY_COLUMN
 from .render import Ctx, TRANSFORMERS, compute_counts, laravel_json, t_supplier, full_name
 
 MAX_RESULTS_DEFAULT = 500

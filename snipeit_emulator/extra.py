@@ -12,7 +12,6 @@ ordered by ``updated_at`` (``sort`` is ignored) and an offset past the end resta
 from __future__ import annotations
 
 import random
-from datetime import datetime, timezone
 
 from .data import CUSTOM_FIELDS, DATA_NOW, DEPRECIATIONS, EPOCH_START, FIELDSETS, GROUPS, ts_to_iso
 from .engine import _norm, api_limit, api_offset, MAX_RESULTS_DEFAULT

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, date, timezone
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from .data import CUSTOM_FIELDS, FIELDSETS, DEPRECIATIONS, GROUPS, add_months

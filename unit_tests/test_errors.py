@@ -2,7 +2,7 @@
 
 import requests_mock
 
-from unit_tests.conftest import API, list_url, make_config, mock_page, page, records_of, rows_like, run_read
+from unit_tests.conftest import list_url, make_config, mock_page, page, records_of, rows_like, run_read
 
 
 def error_text(output) -> str:

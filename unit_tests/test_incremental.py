@@ -4,7 +4,7 @@ import requests_mock
 
 from airbyte_cdk.models import SyncMode
 
-from unit_tests.conftest import (final_state, list_url, make_config, mock_page, page, records_of, rows_like, run_read,
+from unit_tests.conftest import (list_url, make_config, mock_page, page, records_of, rows_like, run_read,
                                  state_for)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import API, make_config, mock_page, page, records_of, run_read
+from .conftest import make_config, mock_page, page, records_of, run_read
 
 
 def _dt(s):

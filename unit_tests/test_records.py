@@ -5,7 +5,7 @@ import json
 import pytest
 import requests_mock
 
-from unit_tests.conftest import fixture_row, make_config, mock_page, page, records_of, rows_like, run_read
+from unit_tests.conftest import fixture_row, make_config, mock_page, page, records_of, run_read
 
 STREAM_RESOURCE = {
     "hardware": "hardware", "users": "users", "companies": "companies", "locations": "locations",

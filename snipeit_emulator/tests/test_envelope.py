@@ -1,4 +1,3 @@
-import json
 
 from snipeit_emulator import DEFAULT_TOKEN, RESOURCES
 

@@ -1,6 +1,4 @@
 import http.client
-import json
-import socket
 import time
 
 import pytest

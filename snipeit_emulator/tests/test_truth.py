@@ -3,8 +3,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from datetime import datetime, timezone
+from datetime import datetime
 
 import requests
 
