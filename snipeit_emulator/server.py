@@ -444,11 +444,15 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self):
         self._handle("HEAD")
 
+    def date_time_string(self, timestamp=None):
+        # send_response's Date header follows the same clock as the rows' timestamps (a clock override moves
+        # both, as on a real server, where PHP stamps updated_at and the web server the Date header)
+        return formatdate(self.emulator.engine.now_ts() if timestamp is None else timestamp, usegmt=True)
+
     # -- writing --------------------------------------------------------------------------
     def _send(self, resp, mode="normal", seconds=0.0):
         try:
             self.send_response(resp.status)
-            self.send_header("Date", formatdate(usegmt=True))
             for k, v in resp.headers:
                 self.send_header(k, v)
             if resp.status != 302 and resp.headers and resp.headers[0][1].startswith("application/json"):

@@ -155,6 +155,13 @@ class SnipeItRateLimitBackoff(BackoffStrategy):
         return max(1.0, min(wait, float(self.max_wait_seconds)))
 
 
+def _server_second(response: requests.Response) -> Optional[str]:
+    try:
+        return parsedate_to_datetime(response.headers["Date"]).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _retry_after_seconds(value: Optional[str]) -> Optional[float]:
     if not value:
         return None
@@ -759,6 +766,11 @@ class SnipeItRetriever(Retriever):
         # An asset archived (or restored) while the main pass runs can move out of the list before the main pass
         # reaches it and into a list already read; the extra passes are read once more at the end (they are small)
         # and deliver what they did not deliver the first time.
+        # Rows edited while this read runs can be missed by it (they move behind it); the state must then stay
+        # low enough for the next sync to read them. Rows updated after the second in which the read started
+        # (the server's Date header: the same clock as updated_at) are left to the next sync, so the state
+        # never passes that second. Rows of that second itself are read now and again next time.
+        self._local.server_second = None
         delivered = IdSet()
         extra_passes = [p for p in self.passes if p]
         main_passes = [p for p in self.passes if not p]
@@ -771,6 +783,9 @@ class SnipeItRetriever(Retriever):
                 if incremental:
                     value = data.get(self.cursor_field)
                     if value is None or value < lower:
+                        continue
+                    horizon = getattr(self._local, "server_second", None)
+                    if horizon and value > horizon:
                         continue
                 if len(plan) > 1:
                     delivered.add(key)
@@ -930,6 +945,8 @@ class SnipeItRetriever(Retriever):
                     failure_type=FailureType.transient_error,
                 )
             self.pacer.observe(response)
+            if getattr(self._local, "server_second", "unset") is None:
+                self._local.server_second = _server_second(response)
             try:
                 return self._check_page(response, offset)
             except _RetryableBody as problem:
