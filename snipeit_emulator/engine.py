@@ -232,23 +232,21 @@ class Engine:
     def invalidate_all(self):
         for c in self._row_cache.values():
             c.clear()
-        self._query_cache.clear()
-        self._counts = None
-        self._caches = {}
-        self._seen_version = self.ds.version
+        self._reset_queries()
 
     def invalidate_rows(self, res, ids):
-        """After a mutation of ``ids`` in ``res``."""
-        if res == "hardware":
-            hc = self._row_cache["hardware"]
-            for i in ids:
-                hc.pop(i, None)
-            for r, c in self._row_cache.items():
-                if r != "hardware":
-                    c.clear()
-        else:
-            for c in self._row_cache.values():
+        """After a mutation of ``ids`` in ``res``: only hardware rows are cached per row independently."""
+        if res != "hardware":
+            return self.invalidate_all()
+        hc = self._row_cache["hardware"]
+        for i in ids:
+            hc.pop(i, None)
+        for r, c in self._row_cache.items():
+            if r != "hardware":
                 c.clear()
+        self._reset_queries()
+
+    def _reset_queries(self):
         self._query_cache.clear()
         self._counts = None
         self._caches = {}
