@@ -1,6 +1,6 @@
 """Baseline for benchmark section 1: a plain `requests` loop doing the connector's per-row work.
 
-    python benchmarks/plain_reader.py URL TOKEN [--resource hardware] [--limit 500] [--stdlib-json]
+    python benchmarks/plain_reader.py URL TOKEN [--resource hardware] [--limit 500] [--stdlib-json] [--fetch-only]
 
 Fetches the same pages the connector fetches for the hardware stream (pass ``status=Archived`` first, then
 the default list; ``sort=id&order=asc&limit=500``, plain offset paging), and per row: JSON decode (orjson,
@@ -8,6 +8,7 @@ like the connector; ``--stdlib-json`` for ``json``), flattening of nested object
 ``html.unescape`` of strings, dropping ``formatted``/``available_actions``, datetime → UTC ISO, money
 parsing, ``custom_fields`` re-keying to ``{db_column: value}``, and one AirbyteMessage-like JSON line per
 record on stdout. No schema, no framework: the floor the connector is compared against.
+``--fetch-only`` stops after paging and JSON decoding (no per-row work, no output): what HTTP + decode cost.
 """
 from __future__ import annotations
 
@@ -91,6 +92,7 @@ def main(argv=None):
     p.add_argument("--stream", default="hardware")
     p.add_argument("--limit", type=int, default=500)
     p.add_argument("--stdlib-json", action="store_true")
+    p.add_argument("--fetch-only", action="store_true", help="page and decode only: no per-row work, no output")
     a = p.parse_args(argv)
     loads = json.loads if (a.stdlib_json or orjson is None) else orjson.loads
     if a.stdlib_json or orjson is None:
@@ -118,6 +120,8 @@ def main(argv=None):
                     continue
                 if extra:
                     seen.add(row["id"])
+                if a.fetch_only:
+                    continue
                 msg = {"type": "RECORD", "record": {"stream": a.stream, "data": normalize(row),
                                                     "emitted_at": int(time.time() * 1000)}}
                 out.write(dumps(msg))

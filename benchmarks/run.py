@@ -4,7 +4,8 @@
     python benchmarks/run.py --quick         # smaller datasets, no 1M row section (~2-3 min)
     python benchmarks/run.py --skip-1m       # default sizes, without the 1M-row RSS measurement
     python benchmarks/run.py --only 1,2      # a subset of sections (1 throughput, 2 incremental,
-                                             #  3 latency+rate limit, 4 peak RSS, 5 profile)
+                                             #  3 latency+rate limit, 4 peak RSS, 5 profile,
+                                             #  6 slow server: pages of one stream in parallel)
     python benchmarks/run.py --profile       # also run section 5 (cProfile of the 100k read -> benchmarks/profile.txt)
 
 The emulator runs as its own subprocess (`python -m snipeit_emulator ... --warm`, 127.0.0.1, free port), the
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 PY = sys.executable
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH))
 from snipeit_emulator import DEFAULT_TOKEN  # noqa: E402
 
 STREAMS = ["hardware", "users", "companies", "locations", "categories", "manufacturers", "suppliers", "models",
@@ -157,7 +159,7 @@ def run_child(cmd, parse_state=False):
     t.join(5)
     stderr = b"".join(err_chunks).decode(errors="replace")
     return {"records": sum(per_stream.values()), "per_stream": dict(per_stream), "wall": wall,
-            "cpu": ru.ru_utime + ru.ru_stime, "user": ru.ru_utime, "sys": ru.ru_stime,
+            "cpu": ru.ru_utime + ru.ru_stime, "nvcsw": ru.ru_nvcsw, "nivcsw": ru.ru_nivcsw, "user": ru.ru_utime, "sys": ru.ru_stime,
             "maxrss_mb": ru.ru_maxrss / 1024, "rc": proc.returncode, "states": states, "errors": errors,
             "other_lines": other, "stderr": stderr[-2000:]}
 
@@ -219,6 +221,7 @@ def section_throughput(n: int, stdlib_json: bool):
         conn_reqs = len(emu.requests())
         for r in (plain2, conn2):
             check(r, "run")
+        parts = cost_breakdown(emu, Path(tmp), args, plain_cmd, max(conn2["records"], 1))
     best_c = max((conn, conn2), key=lambda r: r["records"] / r["wall"])
     best_p = max((plain, plain2), key=lambda r: r["records"] / r["wall"])
     rows = []
@@ -237,7 +240,71 @@ def section_throughput(n: int, stdlib_json: bool):
         f" plain {plain['records']/plain['wall']:,.0f} / {plain2['records']/plain2['wall']:,.0f} rec/s)")
     if best_c["records"] != best_p["records"]:
         log(f"   !! record counts differ: connector {best_c['records']} vs plain {best_p['records']}")
+    report_breakdown(parts, best_c, best_p)
     return {"connector": best_c, "plain": best_p, "ratio_wall": ratio_wall, "ratio_cpu": ratio_cpu}
+
+
+def cost_breakdown(emu: "Emu", tmp: Path, args, plain_cmd, n: int) -> dict:
+    """Where the CPU goes, measured in the same run: HTTP + decode alone (plain loop, --fetch-only), the CDK
+    alone (connector entrypoint yielding n prebuilt records: benchmarks/cdk_floor.py, and with 0 records for
+    its startup), and both normalisers on the same rows (in this process, best of 5)."""
+    import requests
+    import plain_reader
+    fetch = min((run_child(plain_cmd + ["--fetch-only"]) for _ in range(2)), key=lambda r: r["cpu"])
+    session = requests.Session()
+    session.headers.update({"Authorization": "Bearer " + DEFAULT_TOKEN, "Accept": "application/json"})
+    rows = []
+    for offset in range(0, 2000, 500):
+        rows += session.get(emu.url + "/api/v1/hardware", params={"sort": "id", "order": "asc", "limit": 500,
+                                                                  "offset": offset}).json()["rows"]
+    rows_path = tmp / "prebuilt_rows.json"
+    rows_path.write_text(json.dumps([plain_reader.normalize(r) for r in rows[:500]]))
+    floor = {}
+    for count in (0, n):
+        runs = [run_child([PY, str(BENCH / "cdk_floor.py"), str(count), str(rows_path), "--", *args]) for _ in range(2)]
+        for r in runs:
+            check(r, "cdk floor")
+        floor[count] = min(runs, key=lambda r: r["cpu"])
+    from source_snipeit.run import SourceSnipeit
+    config = json.loads(Path(args[args.index("--config") + 1]).read_text())
+    hardware = next(s for s in SourceSnipeit(config=config).streams(config) if s.name == "hardware")
+    from source_snipeit.components import RecordNormalizer
+    ours = RecordNormalizer(hardware.get_json_schema(), config, "hardware", html_fields=("notes",))
+
+    def per_row_us(fn) -> float:
+        best = float("inf")
+        for _ in range(5):
+            t0 = time.process_time()
+            for row in rows:
+                fn(row)
+            best = min(best, time.process_time() - t0)
+        return best / len(rows) * 1e6
+    return {"fetch": fetch, "floor0": floor[0], "floorN": floor[n], "n": n,
+            "ours_us": per_row_us(ours.normalize), "plain_us": per_row_us(plain_reader.normalize)}
+
+
+def report_breakdown(parts: dict, conn: dict, plain: dict) -> None:
+    n = parts["n"]
+    fetch_us = (parts["fetch"]["cpu"] / n) * 1e6
+    startup = parts["floor0"]["cpu"]
+    cdk_us = (parts["floorN"]["cpu"] - startup) / n * 1e6
+    plain_rest_us = (plain["cpu"] - parts["fetch"]["cpu"]) / n * 1e6 - parts["plain_us"]
+    conn_rest_us = (conn["cpu"] - startup - parts["fetch"]["cpu"]) / n * 1e6 - cdk_us - parts["ours_us"]
+    log("   where the CPU goes (CPU-s of separate runs in this section; µs per record):")
+    log(f"     {'':44} {'connector':>10} {'plain':>8}")
+    log(f"     {'startup (interpreter, imports, manifest)':44} {startup:>9.2f}s {'~0.1s':>8}")
+    log(f"     {'HTTP + JSON decode (plain --fetch-only)':44} {fetch_us:>9.1f}  {fetch_us:>8.1f}")
+    log(f"     {'normalisation (in-process, same rows)':44} {parts['ours_us']:>9.1f}  {parts['plain_us']:>8.1f}")
+    log(f"     {'record path: CDK Record/queue/message/JSON/stdout':44} {cdk_us:>9.1f}  {plain_rest_us:>8.1f}"
+        "   (plain: orjson line + write)")
+    log(f"     {'rest (retriever bookkeeping, measurement noise)':44} {conn_rest_us:>9.1f}")
+    # Best the connector could do with these CDK costs and a normaliser that costs nothing:
+    free_norm = startup + parts["fetch"]["cpu"] + cdk_us * n / 1e6
+    budget_us = (plain["cpu"] / 0.8 - free_norm) / n * 1e6
+    log(f"   ratio if normalisation cost nothing: {plain['cpu'] / free_norm:.2f}; a 0.8 ratio leaves "
+        f"{budget_us:.1f} µs/row for normalisation (the plain loop spends {parts['plain_us']:.1f})")
+    log(f"   steady state (startup excluded on both sides): ratio "
+        f"{(plain['cpu'] - 0.1) / max(conn['cpu'] - startup, 1e-9):.2f}")
 
 
 def section_incremental(n: int, k: int = 10):
@@ -281,13 +348,13 @@ def section_incremental(n: int, k: int = 10):
     return {"full": full, "inc": inc, "full_req": full_req, "inc_req": inc_req, "verdicts": verdicts}
 
 
-def section_latency(hardware: int, page_size: int, latency: float, rpm: int, workers: int):
+def section_latency(hardware: int, page_size: int, latency: float, rpm: int, workers: int, pages_in_flight: int = 2):
     log(f"\n== 3. Full sync of all ten streams, {latency*1000:.0f} ms latency, {rpm}/min rate limit "
         f"(hardware {hardware:,}, page_size {page_size}) ==")
     with Emu(hardware=hardware, warm=True, latency=latency, rate_limit=rpm) as emu, \
             tempfile.TemporaryDirectory() as tmp:
         args = write_inputs(Path(tmp), emu, STREAMS, sync_mode="full_refresh", requests_per_minute=rpm,
-                            page_size=page_size, num_workers=workers)
+                            page_size=page_size, num_workers=workers, pages_in_flight=pages_in_flight)
         emu.clear_requests()
         res = connector(args)
         check(res, "latency sync")
@@ -299,14 +366,36 @@ def section_latency(hardware: int, page_size: int, latency: float, rpm: int, wor
     # Snipe-IT's limiter is a fixed 60 s window opening at the first request: request number i (0-based) cannot
     # be served before window i // rpm opens, i.e. 60 s x ((ok - 1) // rpm) after the first one.
     pacing = max(0, ok - 1) // rpm * 60.0 + latency
-    critical = max(per.values()) * latency if per else 0
-    floor = max(pacing, critical, total * latency / workers)
+    critical = max(per.values()) * latency / pages_in_flight if per else 0
+    floor = max(pacing, critical, total * latency / (workers * pages_in_flight))
     log(f"   {res['records']:,} records, {total} requests ({n429} x 429), per stream {dict(per)}")
     log(f"   wall {res['wall']:.1f} s   floor {floor:.1f} s  (rate limit: 60 s x ((requests-1) // {rpm}) + latency = {pacing:.1f} s; "
-        f"critical path {max(per.values())} x {latency} s = {critical:.1f} s)   wall/floor {res['wall']/floor:.2f}")
+        f"critical path {max(per.values())} x {latency} s / {pages_in_flight} pages in flight = {critical:.1f} s)   "
+        f"wall/floor {res['wall']/floor:.2f}")
     log(f"   429 responses: {n429} (target 0)   connector CPU {res['cpu']:.1f} s")
     return {"res": res, "per": per, "total": total, "n429": n429, "floor": floor, "pacing": pacing,
             "critical": critical}
+
+
+def section_slow_server(hardware: int, page_size: int, latency: float, settings=(1, 2, 4)):
+    log(f"\n== 6. One large stream against a slow server: {latency*1000:.0f} ms a page, no tight rate limit "
+        f"(hardware {hardware:,}, page_size {page_size}) ==")
+    rows = []
+    with Emu(hardware=hardware, warm=True, latency=latency) as emu, tempfile.TemporaryDirectory() as tmp:
+        for pages_in_flight in settings:
+            args = write_inputs(Path(tmp), emu, ["hardware"], sync_mode="full_refresh", page_size=page_size,
+                                pages_in_flight=pages_in_flight)
+            emu.clear_requests()
+            res = connector(args)
+            check(res, f"pages_in_flight={pages_in_flight}")
+            per, _ = count_requests(emu.requests())
+            rows.append((pages_in_flight, res, per.get("hardware", 0)))
+    base = rows[0][1]["wall"]
+    log(f"   {'pages_in_flight':>15} {'records':>8} {'requests':>8} {'wall s':>7} {'floor s':>7} {'speed-up':>8}")
+    for pages_in_flight, res, nreq in rows:
+        floor = nreq * latency / pages_in_flight
+        log(f"   {pages_in_flight:>15} {res['records']:>8,} {nreq:>8} {res['wall']:>7.1f} {floor:>7.1f} {base / res['wall']:>7.2f}x")
+    return rows
 
 
 def section_rss(n: int, previous=None):
@@ -351,7 +440,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="small datasets (20k / 5k rows), implies --skip-1m")
     p.add_argument("--skip-1m", action="store_true", help="skip the 1M-row peak-RSS read")
-    p.add_argument("--only", default="", help="comma-separated sections to run: 1,2,3,4,5")
+    p.add_argument("--only", default="", help="comma-separated sections to run: 1,2,3,4,5,6")
     p.add_argument("--profile", action="store_true", help="also run section 5 (cProfile, all threads)")
     p.add_argument("--rows", type=int, default=None, help="hardware rows for sections 1 and 5 (default 100000)")
     p.add_argument("--latency-hardware", type=int, default=12000)
@@ -360,7 +449,7 @@ def main(argv=None):
     p.add_argument("--stdlib-json", action="store_true", help="plain loop uses json instead of orjson")
     a = p.parse_args(argv)
     rows = a.rows or (20_000 if a.quick else 100_000)
-    only = {int(x) for x in a.only.split(",") if x.strip()} or ({1, 2, 3, 4} | ({5} if a.profile else set()))
+    only = {int(x) for x in a.only.split(",") if x.strip()} or ({1, 2, 3, 4, 6} | ({5} if a.profile else set()))
     skip_1m = a.skip_1m or a.quick
     log(f"source-snipeit benchmarks — python {sys.version.split()[0]}, {os.cpu_count()} CPUs, sections {sorted(only)}")
     t0 = time.monotonic()
@@ -371,6 +460,8 @@ def main(argv=None):
         section_incremental(5_000 if a.quick else 20_000)
     if 3 in only:
         section_latency(1500 if a.quick else a.latency_hardware, a.latency_page_size, 0.25, 120, 4)
+    if 6 in only:
+        section_slow_server(1500 if a.quick else 6000, 50, 0.25)
     if 4 in only:
         section_rss(rows, s1["connector"] if s1 else None)
         if not skip_1m:

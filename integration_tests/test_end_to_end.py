@@ -10,7 +10,7 @@ import pytest
 
 from snipeit_emulator import DEFAULT_TOKEN, RESOURCES
 
-from .conftest import STREAMS, make_config, visible_truth
+from .conftest import STREAMS, make_config, make_dataset, visible_truth
 
 ENTITIES = ("&amp;", "&#039;", "&quot;", "&lt;", "&gt;")
 
@@ -157,6 +157,22 @@ def test_server_page_cap_still_delivers_every_row(start_emulator, read, page_siz
     result = read(make_config(emu, page_size=page_size), streams=["hardware", "users", "suppliers", "models"])
     assert_complete(emu, result, ["hardware", "users", "suppliers", "models"])
     assert all(int(r["query"].get("limit", 0)) == page_size for r in emu.requests() if r["path"].endswith("/hardware"))
+
+
+def _most_requests_at_once(requests, path_suffix):
+    spans = [(r["time"], r["finished"]) for r in requests if r["path"].endswith(path_suffix) and r["finished"]]
+    return max(sum(1 for start, end in spans if start <= t < end) for t, _ in spans)
+
+
+@pytest.mark.parametrize("pages_in_flight", [1, 3])
+def test_pages_of_one_stream_are_fetched_in_parallel_against_a_slow_server(start_emulator, read, pages_in_flight):
+    emu = start_emulator(dataset=make_dataset(hardware=600), max_results=50, latency_seconds=0.3)
+    result = read(make_config(emu, pages_in_flight=pages_in_flight), streams=["hardware"])
+    assert_complete(emu, result, ["hardware"])
+    assert _most_requests_at_once(emu.requests(), "/hardware") == pages_in_flight
+    offsets = [(r["query"].get("status"), r["query"]["offset"]) for r in emu.requests() if r["path"].endswith("/hardware")]
+    # nothing read twice except the archived pass's final re-check
+    assert len(offsets) - len(set(offsets)) == sum(1 for status, _ in set(offsets) if status == "Archived")
 
 
 def test_instance_timezone_is_converted_to_utc(start_emulator, read):

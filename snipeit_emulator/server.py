@@ -507,9 +507,15 @@ class _Handler(BaseHTTPRequestHandler):
                                 ctype="text/html; charset=UTF-8"))
             return
         entry = {"method": method, "path": path, "query": query, "status": None, "time": time.time(),
-                 "fault": None}
+                 "finished": None, "fault": None}
         with emu.lock:
             emu._log.append(entry)
+        try:
+            self._serve_api(emu, method, path, query, entry)
+        finally:
+            entry["finished"] = time.time()  # with "time": how many requests were served at once
+
+    def _serve_api(self, emu, method, path, query, entry):
         rule = emu._match_fault(path, query)
         action = rule.get("action") if rule else None
         entry["fault"] = action

@@ -11,6 +11,7 @@ import re
 import threading
 import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import InitVar, dataclass
 from datetime import date, datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -92,6 +93,9 @@ def _parse_start_date(value: str) -> Optional[str]:
     return None
 
 
+DEFAULT_PAGES_IN_FLIGHT = 2
+
+
 def validate_config(config: Mapping[str, Any]) -> None:
     """Raise a config error that names the field and what is wrong with it."""
     token = config.get("api_token")
@@ -122,6 +126,9 @@ def validate_config(config: Mapping[str, Any]) -> None:
     rpm = config.get("requests_per_minute", 120)
     if isinstance(rpm, bool) or not isinstance(rpm, int) or rpm < 1:
         raise _config_error(f"requests_per_minute must be a positive whole number, got {rpm!r}.")
+    pages = config.get("pages_in_flight", DEFAULT_PAGES_IN_FLIGHT)
+    if isinstance(pages, bool) or not isinstance(pages, int) or not 1 <= pages <= 8:
+        raise _config_error(f"pages_in_flight must be a whole number from 1 to 8, got {pages!r}.")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -354,8 +361,19 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DROPPED_KEYS = frozenset(("formatted", "available_actions"))
 
 
+# Laravel's e() (htmlspecialchars, ENT_QUOTES) writes exactly these five entities. A string holding no other
+# "&" is unescaped by plain replaces, "&amp;" last so "&amp;lt;" stays "&lt;" (one pass, as html.unescape does);
+# anything else ("&nbsp;", "&#39;", "&copy" without ";") goes to html.unescape.
+_NOT_E_ENTITY = re.compile(r"&(?!(?:amp|lt|gt|quot|#039);)")
+
+
 def _unescape(value: str) -> str:
-    return html.unescape(value) if "&" in value else value
+    if "&" not in value:
+        return value
+    if _NOT_E_ENTITY.search(value) is None:
+        return (value.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+                .replace("&#039;", "'").replace("&amp;", "&"))
+    return html.unescape(value)
 
 
 def _unescape_deep(value: Any) -> Any:
@@ -415,7 +433,9 @@ class RecordNormalizer:
         self._renames = [(k[:-9], k) for k in self.kinds if k.endswith("_datetime")] + \
                         [(k[:-5], k) for k in self.kinds if k.endswith("_date")]
         self._object_columns = frozenset(k for k, v in self.kinds.items() if v == "object")
-        self._typed_columns = list(self.kinds.items())
+        # Per column, the value types that already are the column's type: everything else is converted.
+        self._native_types = {k: _NATIVE_TYPES[v] for k, v in self.kinds.items() if v in _NATIVE_TYPES}
+        self._converted_from_str = frozenset(k for k, v in self._native_types.items() if str not in v)
         # Hardware custom fields promoted to typed columns by HardwareSchemaWithCustomFields.
         self._custom_field_columns = [(k, self.kinds[k]) for k, p in schema.get("properties", {}).items()
                                       if p.get("x-snipeit-custom-field")]
@@ -423,30 +443,22 @@ class RecordNormalizer:
     # -- public -------------------------------------------------------------------------------------
     def normalize(self, row: Mapping[str, Any]) -> Dict[str, Any]:
         flat: Dict[str, Any] = {}
-        self._flatten(row, "", flat)
+        # Columns whose value is not yet of the column's type, found while flattening: one pass over the
+        # row instead of a second one over every column (most values already have their column's type).
+        pending: Dict[str, None] = {}
+        self._flatten(row, "", flat, pending)
+        for base, target in self._renames:
+            if type(flat.get(base)) is str:
+                flat[target] = flat.pop(base)
+                pending.pop(base, None)
+                pending[target] = None
         unparsed: Optional[Dict[str, Any]] = None
         if self._custom_field_columns:
-            unparsed = self._promote_custom_fields(flat)
-        convert = self._convert
-        get = flat.get
-        for key, kind in self._typed_columns:
-            value = get(key)
-            if value is None:
-                continue
-            # Most values already have their column's type: skip the conversion call for them.
-            value_type = type(value)
-            if value_type is str:
-                if kind == "string":
-                    continue
-            elif value_type is int:
-                if kind == "integer" or kind == "number":
-                    continue
-            elif value_type is bool:
-                if kind == "boolean":
-                    continue
-            elif value_type is float and kind == "number":
-                continue
-            converted = convert(kind, value)
+            unparsed = self._promote_custom_fields(flat, pending)
+        kinds, convert = self.kinds, self._convert
+        for key in pending:
+            value = flat[key]
+            converted = convert(kinds[key], value)
             if converted is _FAIL:
                 if unparsed is None:
                     unparsed = {}
@@ -460,10 +472,11 @@ class RecordNormalizer:
         return flat
 
     # -- flattening ---------------------------------------------------------------------------------
-    def _flatten(self, obj: Mapping[str, Any], prefix: str, out: Dict[str, Any]) -> None:
+    def _flatten(self, obj: Mapping[str, Any], prefix: str, out: Dict[str, Any], pending: Dict[str, None]) -> None:
         # Hot path (~60 values a row): exact type checks (JSON gives exact types), one level of nesting
         # inline since nearly every nested object is a {"id", "name"} reference or a date object.
-        html_fields, kinds = self.html_fields, self.kinds
+        html_fields, kinds, native_types = self.html_fields, self.kinds, self._native_types
+        converted_from_str = self._converted_from_str
         for key, value in obj.items():
             if key in _DROPPED_KEYS:
                 continue
@@ -472,44 +485,61 @@ class RecordNormalizer:
             if value_type is str:
                 if "<" in value and name in html_fields:
                     value = _TAG.sub("", value)
-                # e(null) is "": the API cannot tell empty from unknown, so neither do we
-                out[name] = (html.unescape(value) if "&" in value else value) or None
-            elif value_type is dict:
-                if name in kinds:
-                    if name == "custom_fields":
-                        out[name] = self._custom_fields(value)
-                    elif name in self._object_columns:
-                        out[name] = _unescape_deep(value)
-                    else:  # an older version sent a date object where the schema expects a plain string
-                        out[name] = value.get("datetime") or value.get("date") if "formatted" in value else \
-                            json.dumps(_unescape_deep(value), ensure_ascii=False, separators=(",", ":"))
+                if "&" in value:
+                    value = _unescape(value)
+                if value:
+                    out[name] = value
+                    if name in converted_from_str:
+                        pending[name] = None
+                else:  # e(null) is "": the API cannot tell empty from unknown, so neither do we
+                    out[name] = None
+                continue
+            if value_type is dict:
+                if name not in kinds:
+                    inner_prefix = name + "_"
+                    for inner_key, inner in value.items():
+                        if inner_key in _DROPPED_KEYS:
+                            continue
+                        inner_type = type(inner)
+                        inner_name = inner_prefix + inner_key
+                        if inner_type is str:
+                            if "&" in inner:
+                                inner = _unescape(inner)
+                            if inner:
+                                out[inner_name] = inner
+                                if inner_name in converted_from_str:
+                                    pending[inner_name] = None
+                            else:
+                                out[inner_name] = None
+                        elif inner_type is dict or inner_type is list:
+                            self._flatten({inner_key: inner}, inner_prefix, out, pending)
+                        else:
+                            out[inner_name] = inner
+                            if inner is not None:
+                                native = native_types.get(inner_name)
+                                if native is not None and inner_type not in native:
+                                    pending[inner_name] = None
                     continue
-                inner_prefix = name + "_"
-                for inner_key, inner in value.items():
-                    if inner_key in _DROPPED_KEYS:
-                        continue
-                    inner_type = type(inner)
-                    if inner_type is str:
-                        out[inner_prefix + inner_key] = (html.unescape(inner) if "&" in inner else inner) or None
-                    elif inner_type is dict or inner_type is list:
-                        self._flatten({inner_key: inner}, inner_prefix, out)
-                    else:
-                        out[inner_prefix + inner_key] = inner
+                if name == "custom_fields":
+                    value = self._custom_fields(value)
+                elif name in self._object_columns:
+                    value = _unescape_deep(value)
+                else:  # an older version sent a date object where the schema expects a plain string
+                    value = value.get("datetime") or value.get("date") if "formatted" in value else \
+                        json.dumps(_unescape_deep(value), ensure_ascii=False, separators=(",", ":"))
             elif value_type is list:
                 if name == "custom_fields":  # pre-v6.0.13 sends [] for assets without a fieldset
-                    out[name] = {}
+                    value = {}
                 else:
-                    out[name] = json.dumps(value if name in self.raw_fields else _unescape_deep(value),
-                                           ensure_ascii=False, separators=(",", ":"))
-            else:
-                out[name] = value
-        # Date strings where the schema expects a date object column (invalid dates come as plain text)
-        if not prefix:
-            for base, target in self._renames:
-                if type(out.get(base)) is str:
-                    out[target] = out.pop(base)
+                    value = json.dumps(value if name in self.raw_fields else _unescape_deep(value),
+                                       ensure_ascii=False, separators=(",", ":"))
+            out[name] = value
+            if value is not None:
+                native = native_types.get(name)
+                if native is not None and type(value) not in native:
+                    pending[name] = None
 
-    def _promote_custom_fields(self, flat: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    def _promote_custom_fields(self, flat: Dict[str, Any], pending: Dict[str, None]) -> Optional[Dict[str, Any]]:
         """Custom field values are raw user input (not number-formatted): NUMERIC → float, BOOLEAN → bool,
         DATE → the date (as the instance displays it; YYYY-MM-DD by default); "ENCRYPTED" (a field the token may
         not decrypt) → null. Runs before the typed pass, which then leaves these columns alone."""
@@ -519,6 +549,7 @@ class RecordNormalizer:
             value = fields.get(column)
             if value is None or value == "ENCRYPTED":
                 flat[column] = None
+                pending.pop(column, None)
                 continue
             converted: Any = value
             text = str(value).strip()
@@ -538,6 +569,10 @@ class RecordNormalizer:
                 converted = None
                 self._warn(column, value)
             flat[column] = converted
+            if converted is None or type(converted) in self._native_types.get(column, ()):
+                pending.pop(column, None)
+            else:
+                pending[column] = None
         return unparsed
 
     @staticmethod
@@ -641,6 +676,10 @@ class RecordNormalizer:
 
 
 _FAIL = object()
+# Value types a column of each kind takes as they are; type() is exact, so a bool is not an integer here.
+_NATIVE_TYPES = {"string": frozenset((str,)), "integer": frozenset((int,)), "number": frozenset((int, float)),
+                 "boolean": frozenset((bool,)), "object": frozenset((dict,)), "date": frozenset(),
+                 "date-time": frozenset()}
 
 
 def _valid_date(value: str) -> bool:
@@ -699,6 +738,62 @@ class FallBackToFullScan(Exception):
     or rows moved under it); the caller re-reads the stream in a stable order instead."""
 
 
+class _ReadAhead:
+    """Requests the pages a stable scan will ask for next while it works on the current one.
+
+    Why: against a slow instance (rendering 500 assets takes a real Snipe-IT a second or more) one page at a
+    time leaves most of the request budget unused. Once a page has told us ``total`` and the server's page size,
+    the next offsets are known unless rows move; ``pages_in_flight`` of them are kept in flight, in threads,
+    through the same pacer (the budget still holds). A prefetched page is checked exactly as if it had
+    been fetched in turn: its first row must be one already read, which proves nothing before it was skipped
+    whenever it was fetched. If rows moved, the scan asks for an offset nobody predicted; every prefetched page
+    is dropped (a few requests wasted) and the scan goes on one page at a time from where it is.
+    """
+
+    def __init__(self, retriever: "SnipeItRetriever", params: Mapping[str, Any]) -> None:
+        self.retriever, self.params = retriever, params
+        # pages_in_flight requests at once: the scan waits for the oldest while the others are in flight
+        self.depth = retriever.pages_in_flight if retriever.pages_in_flight > 1 else 0
+        self.partition = getattr(retriever._local, "partition", {})
+        self.pending: Dict[int, Any] = {}  # offset -> Future of (total, rows)
+        self.pool: Optional[ThreadPoolExecutor] = None
+
+    def take(self, offset: int) -> Tuple[Optional[int], List[Mapping[str, Any]]]:
+        future = self.pending.pop(offset, None)
+        if future is None:
+            self.discard()
+            return self.retriever._fetch(self.params, offset)
+        return future.result()
+
+    def schedule(self, offset: int, step: int, total: int) -> None:
+        """Keep the next pages in flight: offset, offset + step, ... below total (step: a full page less the
+        row of overlap)."""
+        if self.depth < 1 or step < 1:
+            return
+        for stale in [o for o in self.pending if o < offset]:
+            self.pending.pop(stale).cancel()
+        while len(self.pending) < self.depth and offset < total:
+            if offset not in self.pending:
+                if self.pool is None:
+                    self.pool = ThreadPoolExecutor(self.depth, thread_name_prefix=f"{self.retriever.name}-read-ahead")
+                self.pending[offset] = self.pool.submit(self._fetch, offset)
+            offset += step
+
+    def _fetch(self, offset: int) -> Tuple[Optional[int], List[Mapping[str, Any]]]:
+        self.retriever._local.partition = self.partition  # thread-local: this pool thread's own
+        return self.retriever._fetch(self.params, offset)
+
+    def discard(self) -> None:
+        for future in self.pending.values():
+            future.cancel()
+        self.pending.clear()
+
+    def close(self) -> None:
+        self.discard()
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+
+
 @dataclass
 class SnipeItRetriever(Retriever):
     """Pages through a Snipe-IT list endpoint without losing or inventing rows.
@@ -744,6 +839,9 @@ class SnipeItRetriever(Retriever):
         self.html_fields = parameters.get("html_fields", ["notes"])
         self.raw_fields = parameters.get("raw_fields", [])
         self.page_size = int(self.config.get("page_size") or 500)
+        # check reads one page and stops: nothing to read ahead
+        self.pages_in_flight = 1 if self.config.get("check_mode") else int(
+            self.config.get("pages_in_flight") or DEFAULT_PAGES_IN_FLIGHT)
         self.pacer = RequestPacer.for_config(self.config)
         self._normalizers: Dict[int, RecordNormalizer] = {}
         self._normalizer_lock = threading.Lock()
@@ -834,27 +932,34 @@ class SnipeItRetriever(Retriever):
         def is_seen(row_id: int) -> bool:
             return row_id <= highest if by_id else row_id in seen
 
-        while True:
-            request_offset = max(0, consumed - 1)
-            total, rows = self._fetch(params, request_offset)
-            while consumed and request_offset > 0 and (
-                not is_seen(rows[0]["id"]) if rows else total is not None and total < consumed
-            ):
-                request_offset = max(0, min(request_offset - max(len(rows), 1), (total or 0) - 1))
-                LOGGER.info(f"Stream {self.name}: rows moved under the read (deleted?); stepping back to offset {request_offset}.")
-                total, rows = self._fetch(params, request_offset)
-            if not rows:
-                return total
-            new = [normalize(r) for r in rows if not is_seen(r["id"])]
-            if by_id:
-                highest = max(highest, max(r["id"] for r in rows))
-            else:
-                seen.update(r["id"] for r in rows)
-            if new:
-                yield new
-            consumed = request_offset + len(rows)
-            if total is not None and consumed >= total:
-                return total
+        read_ahead = _ReadAhead(self, params)
+        try:
+            while True:
+                request_offset = max(0, consumed - 1)
+                total, rows = read_ahead.take(request_offset)
+                while consumed and request_offset > 0 and (
+                    not is_seen(rows[0]["id"]) if rows else total is not None and total < consumed
+                ):
+                    read_ahead.discard()
+                    request_offset = max(0, min(request_offset - max(len(rows), 1), (total or 0) - 1))
+                    LOGGER.info(f"Stream {self.name}: rows moved under the read (deleted?); stepping back to offset {request_offset}.")
+                    total, rows = self._fetch(params, request_offset)
+                if not rows:
+                    return total
+                consumed = request_offset + len(rows)
+                if total is not None and consumed < total:
+                    read_ahead.schedule(consumed - 1, len(rows) - 1, total)
+                new = [normalize(r) for r in rows if not is_seen(r["id"])]
+                if by_id:
+                    highest = max(highest, max(r["id"] for r in rows))
+                else:
+                    seen.update(r["id"] for r in rows)
+                if new:
+                    yield new
+                if total is not None and consumed >= total:
+                    return total
+        finally:
+            read_ahead.close()
 
     def _newest_first(self, pass_params: Mapping[str, Any], lower: str, normalize: Callable,
                       catch_up: int = 0) -> Iterable[Dict[str, Any]]:

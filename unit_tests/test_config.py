@@ -46,6 +46,9 @@ def test_valid_configs_are_normalised(base_url, start_date, expected_api_url, ex
     ({"number_format": "1 234,56"}, "number_format"),
     ({"start_date": "yesterday"}, "start_date"),
     ({"requests_per_minute": 0}, "requests_per_minute"),
+    ({"pages_in_flight": 0}, "pages_in_flight"),
+    ({"pages_in_flight": 9}, "pages_in_flight"),
+    ({"pages_in_flight": "2"}, "pages_in_flight"),
 ])
 def test_invalid_configs_fail_check_with_a_message_naming_the_field(tmp_path, overrides, message):
     config = make_config(**overrides)

@@ -1,8 +1,9 @@
 """Paging: complete under the server's page cap, stable under deletes, stops where the API says."""
 
+import pytest
 import requests_mock
 
-from unit_tests.conftest import list_url, make_config, mock_page, page, records_of, rows_like, run_read
+from unit_tests.conftest import API, list_url, make_config, mock_page, page, records_of, rows_like, run_read
 
 
 def test_pagination_survives_server_page_cap():
@@ -51,3 +52,57 @@ def test_suppliers_are_sorted_by_name_because_sort_id_is_ignored_by_the_api():
         output = run_read("suppliers")
     assert request.call_count == 1
     assert [r["id"] for r in records_of(output)] == [3, 1, 2]
+
+
+class _ChangingInstance:
+    """A requests-mock callback serving /companies from a list that may change after the first request; it
+    records each request's offset and the thread that sent it. (requests-mock serialises requests, so how
+    many run at once is measured against the emulator: integration_tests/test_end_to_end.py.)"""
+
+    def __init__(self, rows, page_size):
+        self.rows, self.page_size = list(rows), page_size
+        self.offsets, self.threads = [], []
+        self.after_first_request = None
+
+    def __call__(self, request, context):
+        import threading
+
+        offset = int(request.qs["offset"][0])
+        self.offsets.append(offset)
+        self.threads.append(threading.current_thread().name)
+        body = page(self.rows[offset:offset + self.page_size], total=len(self.rows))
+        if self.after_first_request and len(self.offsets) == 1:
+            self.after_first_request(self)
+        return body
+
+
+def _read_companies(instance, **config):
+    with requests_mock.Mocker() as m:
+        m.get(f"{API}/companies", json=instance)
+        output = run_read("companies", make_config(page_size=instance.page_size, **config))
+    return [r["id"] for r in records_of(output)]
+
+
+@pytest.mark.parametrize("pages_in_flight", [1, 2, 4])
+def test_next_pages_are_requested_ahead_and_each_page_once(pages_in_flight):
+    instance = _ChangingInstance(rows_like("companies", range(1, 61)), page_size=5)
+    ids = _read_companies(instance, pages_in_flight=pages_in_flight)
+    assert ids == list(range(1, 61))
+    # 60 rows, 5 a page, one row of overlap: offsets 0, 4, 8, ... 56 — each requested once, none past the end
+    assert sorted(instance.offsets) == list(range(0, 57, 4))
+    read_ahead = [t for t in instance.threads if "read-ahead" in t]
+    assert (len(read_ahead) > 0) == (pages_in_flight > 1)
+
+
+@pytest.mark.parametrize("deleted", [(2,), (2, 3), (7, 8, 9, 30)])
+def test_pages_read_ahead_are_dropped_when_rows_move_and_nothing_is_skipped(deleted):
+    instance = _ChangingInstance(rows_like("companies", range(1, 61)), page_size=5)
+
+    def delete_early_rows(inst):
+        # Every page already requested ahead now starts too far right.
+        inst.rows = [r for r in inst.rows if r["id"] not in deleted]
+    instance.after_first_request = delete_early_rows
+    ids = _read_companies(instance, pages_in_flight=4)
+    # Rows deleted during the read may or may not be delivered; every other row is, once, in id order.
+    assert set(range(1, 61)) - set(deleted) <= set(ids) <= set(range(1, 61))
+    assert ids == sorted(set(ids))

@@ -128,3 +128,33 @@ def test_unconvertible_values_are_nulled_and_kept_verbatim():
     assert record.get("updated_at_datetime") is None and record.get("checkout_counter") is None
     assert record["_snipeit_unparsed"] == {"updated_at_datetime": "2024-13-45 (Invalid datetime value.)",
                                            "checkout_counter": "many"}
+
+
+@pytest.mark.parametrize("text", [
+    "Design Laptop &amp; Dock", "MacBook Pro 14&quot;", "O&#039;Brien &lt;IT&gt;", "&amp;lt;b&amp;gt;",
+    "&amp;amp;", "AT&T", "caf&eacute; &nbsp;x", "&#39;quoted&#39;", "&#x27;hex&#x27;", "&copy 2024", "&amp",
+    "&lt", "a & b; c", "&&amp;;", "&#039", "no entities",
+])
+def test_text_is_unescaped_exactly_once_as_html_unescape_does(text):
+    """Strings holding only e()'s five entities take a replace-based fast path; its result must equal
+    html.unescape for any text, including entities e() never writes and the same entity escaped twice."""
+    import html
+
+    expected = html.unescape(text) or None
+    record = read_one("companies", {"id": 1, "name": text, "notes": text})
+    assert record["name"] == expected
+    assert record["notes"] == expected
+
+
+def test_fast_unescape_path_agrees_with_html_unescape_on_generated_text():
+    import html
+    import random
+
+    from source_snipeit.components import _unescape
+
+    pieces = ["&", "amp;", "lt;", "gt;", "quot;", "#039;", "#39;", "&amp;", "&lt;", "&gt;", "&quot;", "&#039;",
+              "nbsp;", "copy", ";", "a", " ", "<", '"', "'", "#", "&#x27;", "AMP;", "&amp", "é"]
+    rng = random.Random(20261128)
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        assert _unescape(text) == html.unescape(text), text
