@@ -741,8 +741,8 @@ class FallBackToFullScan(Exception):
 class _ReadAhead:
     """Requests the pages a stable scan will ask for next while it works on the current one.
 
-    Why: against a slow instance (rendering 500 assets takes a real Snipe-IT a second or more) one page at a
-    time leaves most of the request budget unused. Once a page has told us ``total`` and the server's page size,
+    Why: against a slow instance (a page of 500 assets, each with its relations, is rendered row by row) one page
+    at a time leaves most of the request budget unused. Once a page has told us ``total`` and the server's page size,
     the next offsets are known unless rows move; ``pages_in_flight`` of them are kept in flight, in threads,
     through the same pacer (the budget still holds). A prefetched page is checked exactly as if it had
     been fetched in turn: its first row must be one already read, which proves nothing before it was skipped
