@@ -453,12 +453,14 @@ def _assert_survivors_delivered(emu, run, before, after, streams):
     assert not problems, "\n".join(problems)
 
 
-def test_full_refresh_with_rows_changing_between_pages():
+@pytest.mark.parametrize("pages_in_flight", [1, 2, 4])
+def test_full_refresh_with_rows_changing_between_pages(pages_in_flight):
+    """Also with pages read ahead: pages fetched before a mutation are used after it."""
     emu = _emulator(seed=3)
     try:
         _add_mutations(emu)
         before = _alive(emu)
-        run = connector("read", _config(emu, page_size=4))
+        run = connector("read", _config(emu, page_size=4, pages_in_flight=pages_in_flight))
         after = _alive(emu)
         assert run.returncode == 0, run.describe()
         assert all(f["_applied"] == 1 for f in emu.faults()), emu.faults()
