@@ -770,8 +770,7 @@ class _ReadAhead:
         row of overlap)."""
         if self.depth < 1 or step < 1:
             return
-        for stale in [o for o in self.pending if o < offset]:
-            self.pending.pop(stale).cancel()
+        # What is pending here was predicted from this same position (take() drops everything otherwise).
         while len(self.pending) < self.depth and offset < total:
             if offset not in self.pending:
                 if self.pool is None:
@@ -940,10 +939,9 @@ class SnipeItRetriever(Retriever):
                 while consumed and request_offset > 0 and (
                     not is_seen(rows[0]["id"]) if rows else total is not None and total < consumed
                 ):
-                    read_ahead.discard()
                     request_offset = max(0, min(request_offset - max(len(rows), 1), (total or 0) - 1))
                     LOGGER.info(f"Stream {self.name}: rows moved under the read (deleted?); stepping back to offset {request_offset}.")
-                    total, rows = self._fetch(params, request_offset)
+                    total, rows = read_ahead.take(request_offset)  # nobody predicted it: drops what was read ahead
                 if not rows:
                     return total
                 consumed = request_offset + len(rows)
