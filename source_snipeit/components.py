@@ -766,12 +766,14 @@ class _ReadAhead:
         return future.result()
 
     def schedule(self, offset: int, step: int, total: int) -> None:
-        """Keep the next pages in flight: offset, offset + step, ... below total (step: a full page less the
+        """Keep the next pages in flight: offset, offset + step, ... below total - 1 (step: a full page less the
         row of overlap)."""
         if self.depth < 1 or step < 1:
             return
         # What is pending here was predicted from this same position (take() drops everything otherwise).
-        while len(self.pending) < self.depth and offset < total:
+        # Stop below total - 1: the page before an offset of total - 1 already ends at the last row, so that
+        # request would only re-read it (and the scan, like the one-page-at-a-time loop, never asks for it).
+        while len(self.pending) < self.depth and offset < total - 1:
             if offset not in self.pending:
                 if self.pool is None:
                     self.pool = ThreadPoolExecutor(self.depth, thread_name_prefix=f"{self.retriever.name}-read-ahead")

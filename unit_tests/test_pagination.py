@@ -83,13 +83,15 @@ def _read_companies(instance, **config):
     return [r["id"] for r in records_of(output)]
 
 
+@pytest.mark.parametrize("row_count", [60, 61, 62])
 @pytest.mark.parametrize("pages_in_flight", [1, 2, 4])
-def test_next_pages_are_requested_ahead_and_each_page_once(pages_in_flight):
-    instance = _ChangingInstance(rows_like("companies", range(1, 61)), page_size=5)
+def test_next_pages_are_requested_ahead_and_each_page_once(pages_in_flight, row_count):
+    instance = _ChangingInstance(rows_like("companies", range(1, row_count + 1)), page_size=5)
     ids = _read_companies(instance, pages_in_flight=pages_in_flight)
-    assert ids == list(range(1, 61))
-    # 60 rows, 5 a page, one row of overlap: offsets 0, 4, 8, ... 56 — each requested once, none past the end
-    assert sorted(instance.offsets) == list(range(0, 57, 4))
+    assert ids == list(range(1, row_count + 1))
+    # 5 a page, one row of overlap: offsets 0, 4, 8, ... each requested once. None past the end, and none at
+    # total - 1 (with 61 rows the page at 56 already ends at the last row; offset 60 would only re-read it).
+    assert sorted(instance.offsets) == list(range(0, row_count - 1, 4))
     read_ahead = [t for t in instance.threads if "read-ahead" in t]
     assert (len(read_ahead) > 0) == (pages_in_flight > 1)
 
