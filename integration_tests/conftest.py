@@ -208,3 +208,8 @@ def read(tmp_path):
 def visible_truth(emu: Emulator, stream: str) -> Dict[int, Dict[str, Any]]:
     """Rows a full sync must deliver: every row not soft-deleted (hardware: archived assets included)."""
     return {r["id"]: r for r in emu.truth(STREAMS[stream]) if not r.get("deleted_at")}
+
+
+def updated_at_by_id(emu: Emulator, stream: str) -> Dict[int, Any]:
+    """Each visible row's updated_at, by id: compare two of these to see which rows changed in between."""
+    return {i: r["updated_at"] for i, r in visible_truth(emu, stream).items()}

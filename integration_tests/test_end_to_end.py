@@ -10,7 +10,7 @@ import pytest
 
 from snipeit_emulator import DEFAULT_TOKEN, RESOURCES
 
-from .conftest import STREAMS, make_config, make_dataset, visible_truth
+from .conftest import STREAMS, make_config, make_dataset, updated_at_by_id, visible_truth
 
 ENTITIES = ("&amp;", "&#039;", "&quot;", "&lt;", "&gt;")
 
@@ -370,10 +370,10 @@ def test_incremental_read_with_rows_changing_between_pages(emu, read):
     emu.add_fault(path=HW, nth=3, action="mutate", mutation={"resource": "hardware", "op": "delete", "count": 5})
     emu.add_fault(path=HW, nth=5, action="mutate", mutation={"resource": "hardware", "op": "update", "count": 5,
                                                              "fields": {"order_number": "PO-LATE"}})
-    before = {i: r["updated_at"] for i, r in visible_truth(emu, "hardware").items()}
+    before = updated_at_by_id(emu, "hardware")
     result = read(make_config(emu, page_size=7), streams=["hardware"], state=first.states)
     assert result.returncode == 0, result.describe()
-    after = {i: r["updated_at"] for i, r in visible_truth(emu, "hardware").items()}
+    after = updated_at_by_id(emu, "hardware")
     got = set(result.ids("hardware"))
     # A row updated again mid-read, in a later second than the read started, is left to the next sync on purpose.
     untouched = {i for i in changed if i in after and after[i] == before.get(i)}

@@ -30,7 +30,8 @@ import pytest
 
 from snipeit_emulator import Emulator
 
-from .conftest import MAIN_PY, REPO, STREAMS, ReadResult, make_catalog, make_dataset, make_state, visible_truth
+from .conftest import (MAIN_PY, REPO, STREAMS, ReadResult, make_catalog, make_dataset, make_state,
+                       updated_at_by_id, visible_truth)
 
 # A distinctive token: the sweep at the end asserts it appears in nothing the connector printed.
 TOKEN = "rel-SECRET-7f3a9c1e5b2d4680aa11bb22cc33dd44ee55ff66"
@@ -441,11 +442,6 @@ def _alive(emu: Emulator) -> Dict[str, set]:
     return {s: set(visible_truth(emu, s)) for s in STREAMS}
 
 
-def _updated_at(emu: Emulator) -> Dict[str, Dict[int, Any]]:
-    """Each visible row's updated_at, by stream and id."""
-    return {s: {i: r["updated_at"] for i, r in visible_truth(emu, s).items()} for s in STREAMS}
-
-
 def _assert_survivors_delivered(emu, run, before, after, streams):
     problems = []
     for stream in streams:
@@ -501,9 +497,9 @@ def test_incremental_with_rows_changing_between_pages():
         _add_mutations(emu, offset=0)
         # Slow enough that the read spans seconds: rows changed again mid-read are then newer than its start.
         emu.configure(latency_seconds=0.1)
-        before = _updated_at(emu)
+        before = {s: updated_at_by_id(emu, s) for s in MUTATED}
         second = connector("read", _config(emu, page_size=3), state=first.states)
-        after = _updated_at(emu)
+        after = {s: updated_at_by_id(emu, s) for s in MUTATED}
         emu.configure(latency_seconds=0)
         assert second.returncode == 0, second.describe()
         # A row changed again during the read may be newer than the second the read started in: it is then left

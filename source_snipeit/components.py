@@ -473,8 +473,8 @@ class RecordNormalizer:
 
     # -- flattening ---------------------------------------------------------------------------------
     def _flatten(self, obj: Mapping[str, Any], prefix: str, out: Dict[str, Any], pending: Dict[str, None]) -> None:
-        # Hot path (~60 values a row): exact type checks (JSON gives exact types), one level of nesting
-        # inline since nearly every nested object is a {"id", "name"} reference or a date object.
+        # Hot path (~60 values a row): exact type checks (JSON gives exact types). Nested objects recurse:
+        # inlining that level saved ~0.5 µs a row (~1 % of a read), not worth a second copy of this loop.
         html_fields, kinds, native_types = self.html_fields, self.kinds, self._native_types
         converted_from_str = self._converted_from_str
         for key, value in obj.items():
@@ -495,30 +495,8 @@ class RecordNormalizer:
                     out[name] = None
                 continue
             if value_type is dict:
-                if name not in kinds:
-                    inner_prefix = name + "_"
-                    for inner_key, inner in value.items():
-                        if inner_key in _DROPPED_KEYS:
-                            continue
-                        inner_type = type(inner)
-                        inner_name = inner_prefix + inner_key
-                        if inner_type is str:
-                            if "&" in inner:
-                                inner = _unescape(inner)
-                            if inner:
-                                out[inner_name] = inner
-                                if inner_name in converted_from_str:
-                                    pending[inner_name] = None
-                            else:
-                                out[inner_name] = None
-                        elif inner_type is dict or inner_type is list:
-                            self._flatten({inner_key: inner}, inner_prefix, out, pending)
-                        else:
-                            out[inner_name] = inner
-                            if inner is not None:
-                                native = native_types.get(inner_name)
-                                if native is not None and inner_type not in native:
-                                    pending[inner_name] = None
+                if name not in kinds:  # a reference ({"id", "name"}) or a date object: its keys become columns
+                    self._flatten(value, name + "_", out, pending)
                     continue
                 if name == "custom_fields":
                     value = self._custom_fields(value)
