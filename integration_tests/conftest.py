@@ -1,54 +1,142 @@
-"""End-to-end fixtures: an in-process Snipe-IT emulator and `python main.py read` run as a subprocess.
+"""The one integration harness: start the emulator, write a config, run a command, parse its Airbyte messages.
 
-The connector and the emulator stay independent: only this test code imports both. Each test starts its own
-emulator on 127.0.0.1 (free port) and stops it afterwards; the connector is run exactly as the platform runs it
-(`python main.py read --config C --catalog K [--state S]`, cwd = repo root) and its stdout is parsed as Airbyte
-messages.
+Used by every integration test, by `benchmarks/run.py` and by `scripts/local_sync.py` (import it as
+`integration_tests.conftest`). The connector and the emulator stay independent: only this harness imports both.
+
+- Streams and API paths come from `manifest.yaml` (`manifest_streams()`); nothing here repeats the list.
+  `STREAMS` is the core set the acceptance catalog (`configured_catalog.json`) declares, `ALL_STREAMS` every stream.
+- Emulators run in-process on 127.0.0.1 (free port) and are stopped at teardown (`start_emulator` fixture,
+  `running_emulator()` for module-scoped fixtures).
+- The connector runs as the platform runs it: a subprocess (`python main.py read --config C --catalog K
+  [--state S]`, or any other command line, e.g. `source-declarative-manifest`), its stdout parsed as messages.
+- `clean_cdk_venv()`: a virtual environment with only `airbyte-cdk` (what Airbyte's manifest-only image has),
+  built once per CDK version under the repo's ignored `.cache/`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
+import importlib.metadata
 import json
 import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence
 
 import pytest
-
-from snipeit_emulator import DEFAULT_TOKEN, Dataset, Emulator
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # scripts/ and benchmarks/ import this file from outside the repo root
+    sys.path.insert(0, str(REPO))
+
+from snipeit_emulator import DEFAULT_TOKEN, Dataset, Emulator  # noqa: E402
+
+MANIFEST_PATH = REPO / "manifest.yaml"
+COMPONENTS_PATH = REPO / "source_snipeit" / "components.py"
+CATALOG_PATH = REPO / "integration_tests" / "configured_catalog.json"
+ABNORMAL_STATE_PATH = REPO / "integration_tests" / "abnormal_state.json"
+INVALID_CONFIG_PATH = REPO / "integration_tests" / "invalid_config.json"
+PYTHON = sys.executable
 # The connector entry point under test. SNIPEIT_MAIN_PY exists only to debug the tests against a patched
 # entry point; CI and `make test` always run the repository's main.py.
 MAIN_PY = os.environ.get("SNIPEIT_MAIN_PY") or str(REPO / "main.py")
+READ_TIMEOUT = 120
 
-# connector stream name -> emulator resource
-STREAMS: Dict[str, str] = {
-    "hardware": "hardware",
-    "users": "users",
-    "companies": "companies",
-    "locations": "locations",
-    "categories": "categories",
-    "manufacturers": "manufacturers",
-    "suppliers": "suppliers",
-    "models": "models",
-    "status_labels": "statuslabels",
-    "departments": "departments",
-}
+
+# ---------------------------------------------------------------------------------------------------------
+# The manifest: streams and their API paths
+# ---------------------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def manifest_dict() -> Dict[str, Any]:
+    return yaml.safe_load(MANIFEST_PATH.read_text())
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    name: str
+    path: str  # the list endpoint under /api/v1 the stream reads (license_seats: licenses/{id}/seats)
+    resource: str  # what the emulator calls it (its truth() argument and request-log path segment)
+
+
+@lru_cache(maxsize=1)
+def manifest_streams() -> Dict[str, StreamInfo]:
+    """Every stream of manifest.yaml, in manifest order, with the API path from its `$parameters.resource` (or, for a
+    child stream, the `{{ stream_partition.X }}` path of its requester URL)."""
+    out: Dict[str, StreamInfo] = {}
+    for stream in manifest_dict()["streams"]:
+        params = stream.get("$parameters") or {}
+        name, path = params["name"], params["resource"]
+        url = ((stream.get("retriever") or {}).get("requester") or {}).get("url", "")
+        if "stream_partition" in url:  # e.g. ...{% if stream_partition.license_id %}licenses/{{ ... }}/seats...
+            child = url.split("%}", 1)[1].split("{%", 1)[0]
+            path = child.replace("{{ stream_partition.license_id }}", "{id}")
+            resource = name  # the emulator keeps child rows under the stream's name
+        else:
+            resource = path.rsplit("/", 1)[-1]  # reports/activity -> activity
+        out[name] = StreamInfo(name=name, path=path, resource=resource)
+    return out
+
+
+def _catalog_stream_names() -> List[str]:
+    return [s["stream"]["name"] for s in json.loads(CATALOG_PATH.read_text())["streams"]]
+
+
+ALL_STREAMS: List[str] = list(manifest_streams())
+# connector stream -> emulator resource, for the core streams the acceptance catalog declares
+STREAMS: Dict[str, str] = {name: manifest_streams()[name].resource for name in _catalog_stream_names()}
+# The streams added after the core set (licenses ... activity)
+ADDED_STREAMS: List[str] = [name for name in ALL_STREAMS if name not in STREAMS]
+
+
+def emulator_resource(stream: str) -> str:
+    return manifest_streams()[stream].resource
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Emulator and config
+# ---------------------------------------------------------------------------------------------------------
 
 # Small everywhere except hardware: >= 1300 so that the bulk-import tie group (> 600 rows sharing one
 # updated_at second) exists and hardware spans several 500-row pages.
 SIZES = dict(hardware=1300, users=120, companies=5, locations=15, categories=8, manufacturers=10,
              suppliers=12, models=30, statuslabels=8, departments=10)
 SEED = 7
-READ_TIMEOUT = 120
+# What the runtime tests (standard suite, source-declarative-manifest, PyAirbyte, Builder) read: a few pages.
+SMALL_SIZES = dict(hardware=300, users=50, companies=3, locations=6, categories=5, manufacturers=4,
+                   suppliers=4, models=10, statuslabels=5, departments=4)
 
 
 def make_dataset(seed: int = SEED, **overrides: int) -> Dataset:
     return Dataset.generate(seed=seed, **{**SIZES, **overrides})
+
+
+def small_dataset(seed: int = 1) -> Dataset:
+    return Dataset.generate(seed=seed, **SMALL_SIZES)
+
+
+def new_emulator(dataset: Optional[Dataset] = None, **kwargs: Any) -> Emulator:
+    kwargs.setdefault("rate_limit", 1_000_000)  # the throttle has its own test
+    emu = Emulator(dataset=dataset or make_dataset(), **kwargs)
+    emu.start()
+    return emu
+
+
+@contextlib.contextmanager
+def running_emulator(dataset: Optional[Dataset] = None, **kwargs: Any) -> Iterator[Emulator]:
+    """An emulator for the `with` block (module-scoped fixtures, scripts)."""
+    emu = new_emulator(dataset, **kwargs)
+    try:
+        yield emu
+    finally:
+        emu.stop()
 
 
 @pytest.fixture
@@ -57,9 +145,7 @@ def start_emulator():
     started: List[Emulator] = []
 
     def _start(dataset: Optional[Dataset] = None, **kwargs: Any) -> Emulator:
-        kwargs.setdefault("rate_limit", 1_000_000)  # the throttle has its own test
-        emu = Emulator(dataset=dataset or make_dataset(), **kwargs)
-        emu.start()
+        emu = new_emulator(dataset, **kwargs)
         started.append(emu)
         return emu
 
@@ -109,6 +195,34 @@ def make_state(states: Mapping[str, Mapping[str, Any]]) -> List[Dict[str, Any]]:
             for name, state in states.items()]
 
 
+def write_json(path: Path, obj: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj))
+    return path
+
+
+def md5_text(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Running a command and parsing its messages
+# ---------------------------------------------------------------------------------------------------------
+
+
+def parse_messages(stdout: str) -> List[Dict[str, Any]]:
+    messages = []
+    for line in stdout.splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            messages.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return messages
+
+
 @dataclass
 class ReadResult:
     returncode: int
@@ -123,6 +237,10 @@ class ReadResult:
             if m.get("type") == "RECORD":
                 out.setdefault(m["record"]["stream"], []).append(m["record"]["data"])
         return out
+
+    def canonical_records(self) -> Dict[str, List[str]]:
+        """Each stream's records as sorted canonical JSON: equal iff the same records, whatever the order."""
+        return {stream: sorted(json.dumps(r, sort_keys=True) for r in rows) for stream, rows in self.records.items()}
 
     def rows(self, stream: str) -> List[Dict[str, Any]]:
         return self.records.get(stream, [])
@@ -149,6 +267,13 @@ class ReadResult:
     def error_text(self) -> str:
         return "\n".join(f"{e.get('message')} | {e.get('internal_message')}" for e in self.errors)
 
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.errors
+
+    def of_type(self, message_type: str) -> List[Dict[str, Any]]:
+        return [m for m in self.messages if m.get("type") == message_type]
+
     def stream_status(self, stream: str) -> List[str]:
         return [m["trace"]["stream_status"]["status"] for m in self.messages
                 if m.get("type") == "TRACE" and m["trace"].get("type") == "STREAM_STATUS"
@@ -160,34 +285,49 @@ class ReadResult:
                 f"stderr tail:\n{self.stderr[-3000:]}")
 
 
-def run_read(tmp_path: Path, config: Mapping[str, Any], streams: Iterable[str] = tuple(STREAMS),
-             state: Optional[Mapping[str, Mapping[str, Any]]] = None, incremental: Optional[bool] = None,
-             timeout: float = READ_TIMEOUT) -> ReadResult:
-    """`python main.py read` in a subprocess; returns the parsed Airbyte messages."""
+def clean_env(**extra: str) -> Dict[str, str]:
+    """Environment for connector subprocesses: no PYTHONPATH (so `source_snipeit` is not importable outside the
+    repo), no inherited AIRBYTE_ENABLE_UNSAFE_CODE unless asked for."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "AIRBYTE_ENABLE_UNSAFE_CODE")}
+    env.update(extra)
+    return env
+
+
+def run_command(cmd: Sequence[str], *, cwd: Path = REPO, env: Optional[Mapping[str, str]] = None,
+                timeout: float = READ_TIMEOUT) -> ReadResult:
+    """Run any connector command line; returns its exit code, output and parsed Airbyte messages."""
+    proc = subprocess.run(list(cmd), cwd=str(cwd), env=dict(env) if env is not None else None,
+                          capture_output=True, text=True, timeout=timeout)
+    return ReadResult(proc.returncode, proc.stdout, proc.stderr, parse_messages(proc.stdout))
+
+
+def write_read_inputs(run_dir: Path, config: Mapping[str, Any], streams: Iterable[str] = tuple(STREAMS),
+                      state: Optional[Mapping[str, Mapping[str, Any]]] = None,
+                      incremental: Optional[bool] = None) -> List[str]:
+    """config.json, catalog.json (and state.json) in run_dir; returns the `read --config ... --catalog ...` args."""
     if incremental is None:
         incremental = state is not None
-    run_dir = Path(tmp_path) / f"read{len(list(Path(tmp_path).glob('read*')))}"
-    run_dir.mkdir(parents=True)
-    config_path = run_dir / "config.json"
-    catalog_path = run_dir / "catalog.json"
-    config_path.write_text(json.dumps(config))
-    catalog_path.write_text(json.dumps(make_catalog(streams, incremental=incremental)))
-    cmd = [sys.executable, MAIN_PY, "read", "--config", str(config_path), "--catalog", str(catalog_path)]
+    config_path = write_json(Path(run_dir) / "config.json", config)
+    catalog_path = write_json(Path(run_dir) / "catalog.json", make_catalog(streams, incremental=incremental))
+    args = ["read", "--config", str(config_path), "--catalog", str(catalog_path)]
     if state is not None:
-        state_path = run_dir / "state.json"
-        state_path.write_text(json.dumps(make_state(state)))
-        cmd += ["--state", str(state_path)]
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout)
-    messages = []
-    for line in proc.stdout.splitlines():
-        line = line.strip()
-        if not line.startswith("{"):
-            continue
-        try:
-            messages.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return ReadResult(proc.returncode, proc.stdout, proc.stderr, messages)
+        args += ["--state", str(write_json(Path(run_dir) / "state.json", make_state(state)))]
+    return args
+
+
+def new_run_dir(tmp_path: Path, prefix: str = "read") -> Path:
+    run_dir = Path(tmp_path) / f"{prefix}{len(list(Path(tmp_path).glob(prefix + '*')))}"
+    run_dir.mkdir(parents=True)
+    return run_dir
+
+
+def run_read(tmp_path: Path, config: Mapping[str, Any], streams: Iterable[str] = tuple(STREAMS),
+             state: Optional[Mapping[str, Mapping[str, Any]]] = None, incremental: Optional[bool] = None,
+             timeout: float = READ_TIMEOUT, entrypoint: Optional[Sequence[str]] = None,
+             cwd: Path = REPO, env: Optional[Mapping[str, str]] = None) -> ReadResult:
+    """`python main.py read` (or `entrypoint` + `read ...`) in a subprocess; returns the parsed Airbyte messages."""
+    args = write_read_inputs(new_run_dir(tmp_path), config, streams, state, incremental)
+    return run_command([*(entrypoint or [PYTHON, MAIN_PY]), *args], cwd=cwd, env=env, timeout=timeout)
 
 
 @pytest.fixture
@@ -201,13 +341,41 @@ def read(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# A virtual environment with only airbyte-cdk (the manifest-only runtime)
+# ---------------------------------------------------------------------------------------------------------
+
+CDK_VERSION = importlib.metadata.version("airbyte-cdk")
+CACHE_DIR = REPO / ".cache"
+
+
+def clean_cdk_venv() -> Path:
+    """`pip install airbyte-cdk==<the version under test>` into a fresh venv, nothing else; cached by version.
+
+    Built once (~1-2 min with a warm pip cache) and reused; a half-built one (no marker) is rebuilt. A file lock
+    keeps two test processes from building it at once."""
+    venv = CACHE_DIR / f"cdk-only-venv-{CDK_VERSION}-py{sys.version_info.major}{sys.version_info.minor}"
+    marker = venv / ".complete"
+    if marker.exists():
+        return venv
+    CACHE_DIR.mkdir(exist_ok=True)
+    with open(CACHE_DIR / ".cdk-only-venv.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not marker.exists():
+            subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True, timeout=300)
+            subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                            f"airbyte-cdk=={CDK_VERSION}"], check=True, timeout=1200, capture_output=True)
+            marker.write_text(CDK_VERSION)
+    return venv
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Ground truth
 # ---------------------------------------------------------------------------------------------------------
 
 
 def visible_truth(emu: Emulator, stream: str) -> Dict[int, Dict[str, Any]]:
     """Rows a full sync must deliver: every row not soft-deleted (hardware: archived assets included)."""
-    return {r["id"]: r for r in emu.truth(STREAMS[stream]) if not r.get("deleted_at")}
+    return {r["id"]: r for r in emu.truth(emulator_resource(stream)) if not r.get("deleted_at")}
 
 
 def updated_at_by_id(emu: Emulator, stream: str) -> Dict[int, Any]:

@@ -2,9 +2,10 @@
 
 How the suite works (airbyte-cdk 7.39.1, airbyte_cdk/test/standard_tests/):
 - connector root = first parent of this file with metadata.yaml/manifest.yaml/acceptance-test-config.yml (the repo).
-- manifest = <root>/manifest.yaml, passed as source_config; components = <root>/components.py only. This repo keeps
-  them in source_snipeit/components.py, so nothing is injected and the manifest's
-  `source_snipeit.components.X` class names are plain imports (the repo root is on sys.path).
+- manifest = <root>/manifest.yaml, passed as source_config; components = <root>/components.py, injected into the
+  config as __injected_components_py (+ md5), which the CDK registers as `source_declarative_manifest.components`.
+  This repo keeps the file in source_snipeit/components.py, so `components_py_path` points there: the suite then
+  loads the committed manifest and components the way the platform does, not through this package's imports.
 - scenarios = one per config_path listed under spec/connection/discovery/basic_read/full_refresh of
   acceptance-test-config.yml (the `incremental` section is NOT collected; tested explicitly below). Configs are read
   from disk when a test runs; `secrets/config.json` and `integration_tests/invalid_config.json` are redirected to
@@ -28,13 +29,17 @@ from airbyte_cdk.test.entrypoint_wrapper import _run_command
 from airbyte_cdk.test.standard_tests import DeclarativeSourceTestSuite
 from airbyte_cdk.test.standard_tests.pytest_hooks import pytest_generate_tests  # noqa: F401 (pytest hook)
 
-from integration_tests.runtime_fixtures import (
+from boltons.typeutils import classproperty
+
+from .conftest import (
     ABNORMAL_STATE_PATH,
     CATALOG_PATH,
+    COMPONENTS_PATH,
     INVALID_CONFIG_PATH,
-    REPO_ROOT,
-    emulator_config,
-    start_emulator,
+    REPO,
+    make_config,
+    new_emulator,
+    small_dataset,
     write_json,
 )
 from source_snipeit.run import SourceSnipeit
@@ -53,9 +58,9 @@ REDIRECTS = {
 
 @pytest.fixture(scope="module", autouse=True)
 def emulator():
-    emu = start_emulator()
+    emu = new_emulator(small_dataset(), rate_limit=100_000)
     try:
-        write_json(VALID_CONFIG, emulator_config(emu))
+        write_json(VALID_CONFIG, make_config(emu))
         invalid = json.loads(INVALID_CONFIG_PATH.read_text())
         write_json(INVALID_CONFIG, {**invalid, "base_url": emu.url})
         yield emu
@@ -67,7 +72,11 @@ def emulator():
 class TestSnipeitStandardSuite(DeclarativeSourceTestSuite):
     @classmethod
     def get_connector_root_dir(cls) -> Path:
-        return REPO_ROOT
+        return REPO
+
+    @classproperty
+    def components_py_path(cls) -> Path:
+        return COMPONENTS_PATH
 
     @classmethod
     def get_scenarios(cls):

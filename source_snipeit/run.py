@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from types import ModuleType
 from pathlib import Path
 from typing import Any, List, Mapping, Optional
 
@@ -16,6 +17,12 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
 
+from airbyte_cdk.sources.declarative.parsers.custom_code_compiler import (
+    COMPONENTS_MODULE_NAME,
+    SDM_COMPONENTS_MODULE_NAME,
+)
+
+import source_snipeit.components as components_module
 from source_snipeit.components import SnipeItConfigNormalizer, validate_config
 
 MANIFEST_PATH = Path(__file__).resolve().parent.parent / "manifest.yaml"
@@ -27,8 +34,23 @@ def load_manifest() -> Mapping[str, Any]:
     return yaml.load(MANIFEST_PATH.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
+def register_components() -> ModuleType:
+    """Make components.py resolvable under the names the manifest's class_names use, as the manifest-only runtime
+    does: `source-declarative-manifest --components-path` (and an injected __injected_components_py) registers the
+    file as both `components` and `source_declarative_manifest.components` in sys.modules, and the CDK's factory
+    imports `source_declarative_manifest.components.X` from there. The module registered is this package's own
+    import of the same file (not a second exec of it), so module state such as RequestPacer's per-sync registry
+    exists once. Re-registered on every source: an in-process injection (PyAirbyte, the standard test suite)
+    replaces the entry with its own copy. No AIRBYTE_ENABLE_UNSAFE_CODE: like the components bundled in the image,
+    this copy is part of the connector, not code supplied through the config."""
+    sys.modules[SDM_COMPONENTS_MODULE_NAME] = components_module
+    sys.modules[COMPONENTS_MODULE_NAME] = components_module
+    return components_module
+
+
 class SourceSnipeit(ConcurrentDeclarativeSource):
     def __init__(self, catalog: Any = None, config: Optional[Mapping[str, Any]] = None, state: Any = None) -> None:
+        register_components()
         super().__init__(source_config=load_manifest(), config=config, catalog=catalog, state=state)
 
 
