@@ -773,6 +773,82 @@ class _ReadAhead:
             self.pool.shutdown(wait=False, cancel_futures=True)
 
 
+class _TestReadLimitReached(Exception):
+    """A Connector Builder test read has used its page budget for this slice."""
+
+
+class _TestRead:
+    """What a Connector Builder test read (``test_read``) inspects, for a retriever that is not a SimpleRetriever.
+
+    Why: the Builder builds the source with limits, and ModelToComponentFactory then caps a SimpleRetriever through
+    hooks this retriever bypasses: the paginator it builds is wrapped in a ``PaginatorTestReadDecorator`` (pages per
+    slice), the stream slicer in a ``StreamSlicerTestReadDecorator`` (slices), each page's request and response is
+    logged through ``log_formatter`` (the Builder groups records into pages by those logs) and retries are off.
+    Without this, a 100-record test read of hardware fetched 2,911 rows in 33 requests and showed no page. The
+    factory builds this retriever's paginator the same way, so the decorator is the sign of a test read and
+    carries the page limit; record and slice limits come from the Builder's ``__test_read_config`` (the CDK's
+    ``TestLimits`` defaults without it). A sample of what the Builder sends::
+
+        {"__command": "test_read", "__test_read_config": {"max_records": 100, "max_pages_per_slice": 5,
+         "max_slices": 5}, "__injected_declarative_manifest": {...}, "base_url": "...", "api_token": "..."}
+
+    In a test read: at most ``max_pages`` page requests per slice (parent pages of license_seats count separately,
+    logged as auxiliary), at most ``max_records`` records per slice, at most ``max_slices`` licenses for
+    license_seats, one page at a time (read-ahead would log pages out of order), and no body retries.
+    """
+
+    def __init__(self, name: str, max_pages: int, max_records: int, max_slices: int) -> None:
+        self.name, self.max_pages, self.max_records, self.max_slices = name, max_pages, max_records, max_slices
+
+    @classmethod
+    def of(cls, name: str, paginator: Any, config: Mapping[str, Any]) -> Optional["_TestRead"]:
+        from airbyte_cdk.sources.declarative.concurrent_declarative_source import TestLimits
+        from airbyte_cdk.sources.declarative.requesters.paginators.default_paginator import PaginatorTestReadDecorator
+
+        if not isinstance(paginator, PaginatorTestReadDecorator):
+            return None
+        limits = config.get("__test_read_config") or {}
+        # The decorator keeps its limit private; the Builder's config carries the same number.
+        pages = limits.get("max_pages_per_slice") or getattr(
+            paginator, "_maximum_number_of_pages", TestLimits.DEFAULT_MAX_PAGES_PER_SLICE)
+        return cls(name, int(pages), int(limits.get("max_records") or TestLimits.DEFAULT_MAX_RECORDS),
+                   int(limits.get("max_slices") or TestLimits.DEFAULT_MAX_SLICES))
+
+    def limit(self, records: Iterable[Record], local: threading.local) -> Iterable[Record]:
+        """One slice's records, stopped at the record limit or when the page budget is spent."""
+        local.test_read_pages = {False: 0, True: 0}  # page requests of this slice, by is_auxiliary
+        count = 0
+        try:
+            for record in records:
+                yield record
+                count += 1
+                if count >= self.max_records:
+                    return
+        except _TestReadLimitReached:
+            return
+
+    def before_page(self, local: threading.local, auxiliary: bool) -> None:
+        pages = getattr(local, "test_read_pages", None)
+        if pages is None:
+            return
+        if pages[auxiliary] >= self.max_pages:
+            raise _TestReadLimitReached()
+        pages[auxiliary] += 1
+
+    def log_formatter(self, auxiliary: bool) -> Callable[[requests.Response], Any]:
+        from airbyte_cdk.sources.http_logger import format_http_message
+
+        if auxiliary:  # the parent rows a child stream is partitioned by (license_seats: /licenses)
+            return lambda response: format_http_message(
+                response, f"Parent stream of '{self.name}' request",
+                f"Request performed in order to read the parent records of stream '{self.name}'", self.name,
+                is_auxiliary=True)
+        # The same title and description SimpleRetriever's pages get (ModelToComponentFactory._get_log_formatter).
+        return lambda response: format_http_message(
+            response, f"Stream '{self.name}' request",
+            f"Request performed in order to extract records for stream '{self.name}'", self.name)
+
+
 @dataclass
 class SnipeItRetriever(Retriever):
     """Pages through a Snipe-IT list endpoint without losing or inventing rows.
@@ -821,6 +897,9 @@ class SnipeItRetriever(Retriever):
         # check reads one page and stops: nothing to read ahead
         self.pages_in_flight = 1 if self.config.get("check_mode") else int(
             self.config.get("pages_in_flight") or DEFAULT_PAGES_IN_FLIGHT)
+        self._test_read = _TestRead.of(self.name, self.paginator, self.config)  # Connector Builder only
+        if self._test_read:
+            self.pages_in_flight, self.max_body_retries = 1, 1
         self.pacer = RequestPacer.for_config(self.config)
         self._normalizers: Dict[int, RecordNormalizer] = {}
         self._normalizer_lock = threading.Lock()
@@ -832,6 +911,13 @@ class SnipeItRetriever(Retriever):
 
     # -- entry point --------------------------------------------------------------------------------
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
+        records = self._read_records(records_schema, stream_slice)
+        return records if self._test_read is None else self._test_read.limit(records, self._local)
+
+    def _is_parent_request(self) -> bool:
+        return False
+
+    def _read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
         stream_slice = _SliceWithCachedHash(stream_slice or StreamSlice(partition={}, cursor_slice={}))
         normalize = self._normalizer(records_schema).normalize
         # The cursor's slice carries the state (or start_date); a full-refresh read carries none, so
@@ -999,6 +1085,10 @@ class SnipeItRetriever(Retriever):
     # -- HTTP ---------------------------------------------------------------------------------------
     def _fetch(self, params: Mapping[str, Any], offset: int) -> Tuple[Optional[int], List[Mapping[str, Any]]]:
         """One page, decoded once and checked: ``(total, rows)``."""
+        log_formatter = None
+        if self._test_read:
+            self._test_read.before_page(self._local, self._is_parent_request())
+            log_formatter = self._test_read.log_formatter(self._is_parent_request())
         request_params = dict(self.paginator.get_request_params(next_page_token={"next_page_token": offset}))
         request_params.setdefault("limit", self.page_size)
         request_params["offset"] = offset
@@ -1014,6 +1104,7 @@ class SnipeItRetriever(Retriever):
                 response = self.requester.send_request(
                     stream_state={}, stream_slice=StreamSlice(partition=getattr(self._local, "partition", {}), cursor_slice={}),
                     next_page_token=None, request_params=request_params,
+                    log_formatter=log_formatter,
                 )
             except AirbyteTracedException as error:
                 if error.failure_type == FailureType.config_error and _is_auth_refusal(error.message or ""):
@@ -1152,7 +1243,10 @@ class SnipeItLicenseSeatsRetriever(SnipeItRetriever):
     deleted between the two reads answers ``{"status": "error", "messages": "License does not exist."}``: skipped.
     """
 
-    def read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
+    def _is_parent_request(self) -> bool:
+        return not getattr(self._local, "partition", None)
+
+    def _read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
         stream_slice = _SliceWithCachedHash(stream_slice or StreamSlice(partition={}, cursor_slice={}))
         normalize = self._normalizer(records_schema).normalize
         child_sort = self.sort_key
@@ -1162,8 +1256,14 @@ class SnipeItLicenseSeatsRetriever(SnipeItRetriever):
         try:
             for rows in self._stable_scan({}, lambda row: row["id"]):
                 license_ids.extend(rows)
+                if self._test_read and len(license_ids) >= self._test_read.max_slices:
+                    break  # each license is what a SubstreamPartitionRouter would make a slice of
+        except _TestReadLimitReached:
+            pass  # the parent pages of a test read are spent: read the seats of the licenses found so far
         finally:
             self.sort_key = child_sort
+        if self._test_read:
+            license_ids = license_ids[: self._test_read.max_slices]
         for license_id in license_ids:
             self._local.partition = {"license_id": license_id}
             try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from types import ModuleType
 from pathlib import Path
 from typing import Any, List, Mapping, Optional
 
@@ -16,6 +15,8 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
+
+from types import ModuleType
 
 from airbyte_cdk.sources.declarative.parsers.custom_code_compiler import (
     COMPONENTS_MODULE_NAME,
@@ -31,6 +32,7 @@ if not MANIFEST_PATH.exists():  # installed as a package: the manifest ships ins
 
 
 def load_manifest() -> Mapping[str, Any]:
+    register_components()  # what the manifest's class_names resolve against
     return yaml.load(MANIFEST_PATH.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
@@ -40,7 +42,7 @@ def register_components() -> ModuleType:
     file as both `components` and `source_declarative_manifest.components` in sys.modules, and the CDK's factory
     imports `source_declarative_manifest.components.X` from there. The module registered is this package's own
     import of the same file (not a second exec of it), so module state such as RequestPacer's per-sync registry
-    exists once. Re-registered on every source: an in-process injection (PyAirbyte, the standard test suite)
+    exists once. Re-registered with every manifest load: an in-process injection (PyAirbyte, the standard test suite)
     replaces the entry with its own copy. No AIRBYTE_ENABLE_UNSAFE_CODE: like the components bundled in the image,
     this copy is part of the connector, not code supplied through the config."""
     sys.modules[SDM_COMPONENTS_MODULE_NAME] = components_module
@@ -50,7 +52,6 @@ def register_components() -> ModuleType:
 
 class SourceSnipeit(ConcurrentDeclarativeSource):
     def __init__(self, catalog: Any = None, config: Optional[Mapping[str, Any]] = None, state: Any = None) -> None:
-        register_components()
         super().__init__(source_config=load_manifest(), config=config, catalog=catalog, state=state)
 
 
