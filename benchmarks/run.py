@@ -32,12 +32,13 @@ PY = sys.executable
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 from snipeit_emulator import DEFAULT_TOKEN  # noqa: E402
+from integration_tests.conftest import STREAMS as _CORE, emulator_resource, manifest_dict  # noqa: E402
 
-STREAMS = ["hardware", "users", "companies", "locations", "categories", "manufacturers", "suppliers", "models",
-           "status_labels", "departments"]
-RESOURCE = {"status_labels": "statuslabels"}
-# Streams the API can sort by updated_at (manifest: sort_by_updated_at) and their number of passes.
-SORTABLE_PASSES = {"hardware": 2, "users": 1, "companies": 1, "locations": 1, "manufacturers": 1, "models": 1}
+STREAMS = list(_CORE)  # the ten core streams, as the harness reads them from manifest.yaml
+RESOURCE = {s: emulator_resource(s) for s in STREAMS}
+# Streams the API can sort by updated_at (manifest: sort_by_updated_at) and their number of passes (default config).
+SORTABLE_PASSES = {p["name"]: len([x for x in p.get("passes") or [{}] if not x.get("when")])
+                   for p in (st.get("$parameters") or {} for st in manifest_dict()["streams"]) if p.get("sort_by_updated_at")}
 SMALL = dict(users=300, companies=5, locations=20, categories=8, manufacturers=10, suppliers=12, models=40,
              statuslabels=6, departments=10)
 UNLIMITED = 10_000_000

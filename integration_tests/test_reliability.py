@@ -1,5 +1,5 @@
 """Nothing lost, nothing leaked: fault matrix, SIGKILL/resume, rows changing mid-read, bad input, TLS/redirect
-security and a token-leak sweep over everything these tests captured.
+security and a token-leak sweep over everything each test captured (an autouse fixture, not a last test).
 
 Every server is on 127.0.0.1 (free port), started and stopped here. Slow parts run concurrently (each job has
 its own emulator and its own `python main.py` subprocess), so the module stays well under 90 s on 2 cores.
@@ -814,12 +814,23 @@ def test_bad_token_message_does_not_echo_the_token():
         emu.stop()
 
 
-def test_zz_token_never_appears_in_any_captured_output():
-    """Runs last in this module: every stdout/stderr captured above (fault matrix, kills, bad input, TLS,
-    redirects) is searched for the token."""
-    assert len(CAPTURED) > 50, f"only {len(CAPTURED)} outputs captured: run the whole module"
-    leaks = [text[max(0, text.find(TOKEN) - 200): text.find(TOKEN) + 80] for text in CAPTURED if TOKEN in text]
+_SWEPT = [0]  # how many CAPTURED outputs the token sweep has searched
+
+
+@pytest.fixture(autouse=True)
+def token_never_appears_in_connector_output():
+    """After every test of this module: the token is in none of the outputs captured since the last sweep (this
+    test's runs and those of any module fixture it set up: fault matrix, kills, bad input, TLS, redirects).
+    A fixture rather than a last test, so the check holds whichever tests run and in whatever order."""
+    yield
+    new, _SWEPT[0] = CAPTURED[_SWEPT[0]:], len(CAPTURED)
+    leaks = [text[max(0, text.find(TOKEN) - 200): text.find(TOKEN) + 80] for text in new if TOKEN in text]
     assert not leaks, f"token found in {len(leaks)} outputs, e.g. {leaks[0]!r}"
-    assert TOKEN[:20] not in "".join(CAPTURED)
+    assert TOKEN[:20] not in "".join(new)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def print_figures():
+    yield
     print(f"\n[reliability] token searched in {len(CAPTURED)} captured outputs "
           f"({sum(len(t) for t in CAPTURED) // 1024} KiB): absent. Figures: {json.dumps(FIGURES)}")

@@ -22,17 +22,12 @@ from typing import Any, Dict, List, Optional
 
 REPO = Path(__file__).resolve().parent.parent
 MANIFEST = REPO / "manifest.yaml"
+sys.path.insert(0, str(REPO))
 
-# connector stream -> emulator resource
-STREAMS = {
-    "hardware": "hardware", "users": "users", "companies": "companies", "locations": "locations",
-    "categories": "categories", "manufacturers": "manufacturers", "suppliers": "suppliers", "models": "models",
-    "status_labels": "statuslabels", "departments": "departments",
-    "licenses": "licenses", "license_seats": "license_seats", "accessories": "accessories",
-    "consumables": "consumables", "components": "components", "maintenances": "maintenances",
-    "depreciations": "depreciations", "groups": "groups", "fields": "fields", "fieldsets": "fieldsets",
-    "activity": "activity",
-}
+from integration_tests.conftest import ALL_STREAMS, emulator_resource  # noqa: E402  (the one test harness)
+
+# connector stream -> emulator resource, every stream of manifest.yaml
+STREAMS = {name: emulator_resource(name) for name in ALL_STREAMS}
 
 TOP_QUERY = """
 SELECT coalesce(status_label_name, '(none)') AS status_label,
@@ -105,13 +100,12 @@ def sync(config: Dict[str, Any], db_path: Path) -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     import airbyte as ab  # imported late: slow, and the env above must be set first
 
-    # The manifest's custom components are referenced as source_snipeit.components.<Class>; they import
-    # from the repository (or the installed package), so the manifest is loaded as a dict, without
-    # PyAirbyte's components.py injection.
-    sys.path.insert(0, str(REPO))
-    import yaml
+    # The manifest's class names are source_declarative_manifest.components.<Class>: registered from the repository
+    # the way main.py does, so the manifest is passed as a dict, without PyAirbyte's components.py injection
+    # (which would need AIRBYTE_ENABLE_UNSAFE_CODE).
+    from source_snipeit.run import load_manifest
 
-    manifest = yaml.safe_load(MANIFEST.read_text())
+    manifest = load_manifest()
     source = ab.get_source("source-snipeit", config=config, source_manifest=manifest)
     source.check()
     source.select_all_streams()
