@@ -31,9 +31,9 @@ import pytest
 from snipeit_emulator import Emulator
 
 from .conftest import (MAIN_PY, REPO, STREAMS, ReadResult, make_catalog, make_dataset, make_state,
-                       updated_at_by_id, visible_truth)
+                       parse_messages, updated_at_by_id, visible_truth)
 
-# A distinctive token: the sweep at the end asserts it appears in nothing the connector printed.
+# A distinctive token: the sweep after each test asserts it appears in nothing the connector printed.
 TOKEN = "rel-SECRET-7f3a9c1e5b2d4680aa11bb22cc33dd44ee55ff66"
 SMALL = dict(hardware=40, users=30, companies=7, locations=12, categories=8, manufacturers=10, suppliers=12,
              models=15, statuslabels=8, departments=10)
@@ -55,16 +55,7 @@ def _config(emu_or_url: Any, **overrides: Any) -> Dict[str, Any]:
     return config
 
 
-def _parse(stdout: str) -> List[Dict[str, Any]]:
-    out = []
-    for line in stdout.splitlines():
-        line = line.strip()
-        if line.startswith("{"):
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError:
-                pass
-    return out
+_parse = parse_messages  # the harness's
 
 
 class Run(ReadResult):
