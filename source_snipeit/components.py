@@ -826,6 +826,8 @@ class _TestRead:
                     return
         except _TestReadLimitReached:
             return
+        finally:
+            getattr(records, "close", lambda: None)()  # stops the scans (and their read-ahead) at once
 
     def before_page(self, local: threading.local, auxiliary: bool) -> None:
         pages = getattr(local, "test_read_pages", None)
@@ -915,7 +917,7 @@ class SnipeItRetriever(Retriever):
         return records if self._test_read is None else self._test_read.limit(records, self._local)
 
     def _is_parent_request(self) -> bool:
-        return False
+        return False  # every request of this retriever reads the stream's own rows
 
     def _read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
         stream_slice = _SliceWithCachedHash(stream_slice or StreamSlice(partition={}, cursor_slice={}))
@@ -1244,7 +1246,7 @@ class SnipeItLicenseSeatsRetriever(SnipeItRetriever):
     """
 
     def _is_parent_request(self) -> bool:
-        return not getattr(self._local, "partition", None)
+        return not getattr(self._local, "partition", None)  # no license_id yet: a page of /licenses
 
     def _read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
         stream_slice = _SliceWithCachedHash(stream_slice or StreamSlice(partition={}, cursor_slice={}))
