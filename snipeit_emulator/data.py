@@ -86,19 +86,33 @@ def new_row(res, **kw):
 
 # --- static (non-resource) tables -------------------------------------------------------------
 
-# custom fields: id -> (display name, db column, format, element)
+# custom fields: id -> (display name, db column, format, element). One of each kind the real captures show
+# (captures/real-snipeit/_stored_values.json "custom_fields"): the API sends `format` upper-cased for the
+# predefined formats and the regex itself for a regex one (the MAC preset), checkbox/radio/listbox as elements.
+MAC_REGEX = "regex:/^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$/"
 CUSTOM_FIELDS = {
-    1: ("MAC Address", "_snipeit_mac_address_1", "MAC", "text"),
+    1: ("MAC Address", "_snipeit_mac_address_1", MAC_REGEX, "text"),
     2: ("RAM", "_snipeit_ram_2", "NUMERIC", "text"),
     3: ("Warranty Ref", "_snipeit_warranty_ref_3", "ANY", "text"),
     4: ("Purchase Date", "_snipeit_purchase_date_4", "DATE", "text"),
+    5: ("Leased", "_snipeit_leased_5", "ANY", "listbox"),
+    6: ("Test Checkbox", "_snipeit_test_checkbox_6", "ANY", "checkbox"),
+    7: ("Test Radio", "_snipeit_test_radio_7", "ANY", "radio"),
+    8: ("Is Refurbished", "_snipeit_is_refurbished_8", "BOOLEAN", "text"),
+    9: ("Secret Key", "_snipeit_secret_key_9", "ANY", "text"),
 }
+# field_encrypted = 1: only a superuser token sees the value, any other token gets "ENCRYPTED"
+ENCRYPTED_FIELDS = {9}
+# field_values as typed in the field editor (the real server keeps the line ending that was typed)
+FIELD_VALUES = {5: "Yes\nNo", 6: "One\r\nTwo\r\nThree", 7: "One\r\nTwo\r\nThree"}
 CUSTOM_FIELD_BY_COLUMN = {v[1]: (k,) + v for k, v in CUSTOM_FIELDS.items()}
 # fieldsets: id -> (name, [field ids])
 FIELDSETS = {
-    1: ("Laptop fields", [1, 2, 3, 4]),
+    1: ("Laptop fields", [1, 2, 3, 4, 5, 6, 7, 8, 9]),
     2: ("Network fields", [1]),
 }
+# the fields added after the first four get their values from their own generator (keeps the main one's sequence)
+LATER_FIELDS = (5, 6, 7, 8, 9)
 DEPRECIATIONS = {1: ("3 Year Straight", 36), 2: ("5 Year Straight", 60)}
 GROUPS = {1: "Admins", 2: "IT Staff", 3: "Help & Support"}
 
@@ -191,7 +205,49 @@ LAST_NAMES = ["Doe", "O'Brien", "Müller", "Smith", "García", "Nguyen", "Kowals
 NOTES = [None, None, None, None, None, None, "Bought for **design** team & QA",
          "See https://example.com/tickets/123 for details", "Replaced <b>battery</b> in 2024",
          "Do _not_ reimage", "Uses \"special\" dock & it's fine", "Already &amp; encoded",
-         "Müller's spare unit", "Line one\nline two"]
+         "Müller's spare unit", "Line one\nline two",
+         "**bold** note with [a link](http://example.com/?a=1&b=2)", "- one\n- two\n- three",
+         "Line 1\nLine 2 & <b>x</b>", "A&amp;B literal", "*italic* and __strong__", "two spaces  \nbreak"]
+# rows typed to be awkward, like those of the real captures (hardware_tricky.json): their names hold "Tricky"
+TRICKY_HARDWARE = [
+    ("Tricky A&amp;B", "**bold** note with [a link](http://example.com/?a=1&b=2)", "A&B <c> \"d\" 'e'"),
+    ("Tricky O'Brien's laptop", "- one\n- two\n- three", "plain"),
+    ('Tricky Quote "x" here', "Line 1\nLine 2 & <b>x</b>", "日本 é"),
+    ("Tricky <b>bold</b> name", "O'Brien said \"hi\"", "A&amp;B"),
+    ("Tricky Café 日本", "A&amp;B literal", "A&B <c> \"d\" 'e'"),
+    ("Tricky Ampersand & Co", "日本語のメモ", "plain"),
+    ("Tricky less < than > greater", None, "日本 é"),
+    ("Tricky #039 'single'", "*italic* and __strong__", "A&amp;B"),
+]
+
+
+def _later_field_value(seed, rid, fid):
+    """Value of a field of LATER_FIELDS for asset ``rid``: deterministic, independent of the main generator."""
+    r = random.Random(seed * 100003 + rid * 31 + fid)
+    if fid == 5:
+        return r.choice(["Yes", "No", None])
+    if fid == 6:
+        return r.choice(["One", "One, Three", None])
+    if fid == 7:
+        return r.choice(["One", "Two", "Three", None])
+    if fid == 8:
+        return r.choice(["1", "0", None])
+    return r.choice(["s3cr3t-0&<x>", "s3cr3t-1&<x>", None])
+
+
+def _make_tricky(ds):
+    """The first live assets of a model with the full fieldset get the awkward values of TRICKY_HARDWARE."""
+    full = {m.id for m in ds.tables["models"].values() if m.fieldset_id == 1}
+    picked = [a for _, a in sorted(ds.tables["hardware"].items()) if a.model_id in full][:len(TRICKY_HARDWARE)]
+    for n, (a, (name, notes, text)) in enumerate(zip(picked, TRICKY_HARDWARE)):
+        a.name, a.notes = name, notes
+        cf = dict(a.custom_fields or {})
+        cf.update({"_snipeit_warranty_ref_3": text, "_snipeit_ram_2": str(4 * (n % 4 + 1)),
+                   "_snipeit_purchase_date_4": "2030-%02d-15" % (n + 1), "_snipeit_is_refurbished_8": str(n % 2 ^ 1),
+                   "_snipeit_leased_5": "Yes" if n % 2 == 0 else "No", "_snipeit_secret_key_9": "s3cr3t-%d&<x>" % n})
+        a.custom_fields = cf
+        if a.purchase_date:
+            a.warranty_months = 24
 
 
 class Dataset:
@@ -448,9 +504,14 @@ class Dataset:
                         v = opt(0.8, pick(["8", "16", "32", "64"]))
                     elif fid == 3:
                         v = opt(0.4, pick(["WR-%05d" % ri(1, 99999), "Ref <A&B>", "n/a"]))
-                    else:
+                    elif fid == 4:
                         v = pd if rr() < 0.5 else None
+                    else:
+                        continue
                     cf[col] = v
+                for fid in FIELDSETS[fs][1]:
+                    if fid in LATER_FIELDS:
+                        cf[CUSTOM_FIELDS[fid][1]] = _later_field_value(seed, i, fid)
                 key = tuple(cf.items())
                 cf = custom_cache.setdefault(key, cf) if len(custom_cache) < 50000 else cf
             name = None
@@ -486,6 +547,7 @@ class Dataset:
                 row.deleted_at = DATA_NOW - ri(3600, 86400 * 90)
                 if row.updated_at is not None:
                     row.updated_at = max(row.updated_at, row.deleted_at)
+        _make_tricky(ds)
         soft_delete("hardware", 0.03)
         soft_delete("users", 0.03)
         soft_delete("models", 0.03)

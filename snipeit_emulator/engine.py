@@ -13,6 +13,7 @@ from .data import SCHEMAS, TIMESTAMP_FIELDS, CUSTOM_FIELD_BY_COLUMN
 from .render import Ctx, TRANSFORMERS, compute_counts, laravel_json, t_supplier, full_name
 
 MAX_RESULTS_DEFAULT = 500
+PLAIN_HARDWARE = "hardware:no-decrypt"
 
 
 class ServerError(Exception):
@@ -215,6 +216,8 @@ class Engine:
         self.settings = settings
         self.lock = threading.RLock()
         self._row_cache = {r: {} for r in ds.tables}
+        # assets as a user who may not decrypt encrypted custom fields sees them (rendered apart, cached apart)
+        self._row_cache[PLAIN_HARDWARE] = {}
         self._query_cache = OrderedDict()
         self._counts = None
         self._caches = {}
@@ -238,11 +241,12 @@ class Engine:
         """After a mutation of ``ids`` in ``res``: only hardware rows are cached per row independently."""
         if res != "hardware":
             return self.invalidate_all()
-        hc = self._row_cache["hardware"]
-        for i in ids:
-            hc.pop(i, None)
+        for key in ("hardware", PLAIN_HARDWARE):
+            hc = self._row_cache[key]
+            for i in ids:
+                hc.pop(i, None)
         for r, c in self._row_cache.items():
-            if r != "hardware":
+            if r not in ("hardware", PLAIN_HARDWARE):
                 c.clear()
         self._reset_queries()
 
@@ -258,6 +262,7 @@ class Engine:
         day = self.now_ts() // 86400
         if day != self._cache_day:
             self._row_cache["hardware"].clear()  # 'age'/book_value depend on today
+            self._row_cache[PLAIN_HARDWARE].clear()
             self._cache_day = day
 
     def counts(self):
@@ -265,8 +270,8 @@ class Engine:
             self._counts = compute_counts(self.ds, bool(self.settings.get("show_archived_in_list")))
         return self._counts
 
-    def ctx(self):
-        return Ctx(self.ds, self.settings, self.counts(), self.now_ts(), self._caches)
+    def ctx(self, decrypt=True):
+        return Ctx(self.ds, self.settings, self.counts(), self.now_ts(), self._caches, decrypt=decrypt)
 
     # -- visibility and filters ---------------------------------------------------------------
     def _visible(self, res, q):
@@ -527,7 +532,7 @@ class Engine:
 
     # -- rendering ---------------------------------------------------------------------------
     def _render_json(self, res, rid, ctx):
-        cache = self._row_cache[res]
+        cache = self._row_cache[res if ctx.decrypt or res != "hardware" else PLAIN_HARDWARE]
         s = cache.get(rid)
         if s is None:
             row = self.ds.tables[res][rid]
@@ -538,10 +543,14 @@ class Engine:
 
     def list(self, res, q):
         """Returns the JSON text of a list response (raises ServerError)."""
+        return self.list_page(res, q)[0]
+
+    def list_page(self, res, q, decrypt=True):
+        """(JSON text of a list response, number of rows in it); raises ServerError."""
         with self.lock:
             self._check()
             self.request_counter += 1
-            ctx = self.ctx()
+            ctx = self.ctx(decrypt)
             ids, starts, ends = self._ordered(res, q, ctx)
             total = len(ids)
             max_results = int(self.settings.get("max_results", MAX_RESULTS_DEFAULT))
@@ -563,9 +572,18 @@ class Engine:
                         page[lo - offset:hi - offset] = grp[lo - gs:hi - gs]
                     gi += 1
             parts = [self._render_json(res, rid, ctx) for rid in page]
-            return '{"total":%d,"rows":[%s]}' % (total, ",".join(parts))
+            return '{"total":%d,"rows":[%s]}' % (total, ",".join(parts)), len(parts)
 
-    def single(self, res, rid):
+    def me(self, user_id):
+        """The /users/me row of ``user_id`` (the token's own user), or None."""
+        with self.lock:
+            self._check()
+            row = self.ds.tables["users"].get(user_id)
+            if row is None:
+                return None
+            return TRANSFORMERS["users"](self.ctx(), row)
+
+    def single(self, res, rid, decrypt=True):
         """Returns a JSON-able dict (row) or None when not found."""
         with self.lock:
             self._check()
@@ -578,7 +596,7 @@ class Engine:
                 return None
             if res not in ("hardware", "users", "companies", "departments") and row.deleted_at is not None:
                 return None
-            ctx = self.ctx()
+            ctx = self.ctx(decrypt)
             if res == "suppliers":
                 return t_supplier(ctx, row, single=True)
             return TRANSFORMERS[res](ctx, row)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import random
 
-from .data import CUSTOM_FIELDS, DATA_NOW, DEPRECIATIONS, EPOCH_START, FIELDSETS, GROUPS, ts_to_iso
+from .data import (CUSTOM_FIELDS, DATA_NOW, DEPRECIATIONS, ENCRYPTED_FIELDS, EPOCH_START, FIELD_VALUES, FIELDSETS,
+                   GROUPS, ts_to_iso)
 from .engine import _norm, api_limit, api_offset, MAX_RESULTS_DEFAULT
 from .render import e, en, md, money, full_name, laravel_json
 
@@ -75,9 +76,10 @@ def generate(ds, licenses=12, accessories=15, consumables=10, components=8, main
         x["groups"][gid] = common(gid, name=name, notes=opt(0.5, "Group & notes"),
                                   permissions={"admin": "1"} if gid == 1 else {"assets.view": "1"})
     for fid, (name, col, fmt, element) in CUSTOM_FIELDS.items():
-        x["fields"][fid] = common(fid, name=name, db_column=col, format=fmt, element=element, field_values=None,
-                                  show_in_listview=True, display_in_user_view=False, auto_add_to_fieldsets=False,
-                                  encrypted=False)
+        x["fields"][fid] = common(fid, name=name, db_column=col, format=fmt, element=element,
+                                  field_values=FIELD_VALUES.get(fid), show_in_listview=True,
+                                  display_in_user_view=False, auto_add_to_fieldsets=False,
+                                  encrypted=fid in ENCRYPTED_FIELDS)
     for fsid, (name, fids) in FIELDSETS.items():
         x["fieldsets"][fsid] = common(fsid, name=name, fields=list(fids))
     seat_id = 1
@@ -147,6 +149,14 @@ def generate(ds, licenses=12, accessories=15, consumables=10, components=8, main
     for n, r in enumerate(ordered, 1):
         r["id"] = n
         x["activity"][n] = r
+    # checkouts name their target user (drawn apart, so the main generator's sequence stays as it was)
+    trng = random.Random(ds.seed * 7741)
+    for r in x["activity"].values():
+        if r["action_type"] in ("checkout", "checkin from") and users:
+            r["target_type"], r["target_id"] = "user", users[int(trng.random() * len(users))]
+        elif r["action_type"] == "update" and trng.random() < 0.7:
+            # the changed columns, old and new values escaped (ActionlogsTransformer::clean_field)
+            r["log_meta"] = {"notes": {"old": "Created by DB seeder", "new": "edited &amp; &lt;changed&gt; %d" % r["id"]}}
     # soft deletes, one per soft-deleting resource with enough rows
     for res in ("licenses", "accessories", "maintenances"):
         rid = sorted(x[res])[-2]
@@ -185,6 +195,11 @@ def _ref(table, rid, attr="name"):
     return {"id": rid, "name": e(name)}
 
 
+def _numeric(x):
+    """The DECIMAL column as PDO hands it to PHP: a string with two decimals ("299.99"), null when empty."""
+    return None if x is None else "%.2f" % x
+
+
 def _date(c, s):
     return {"date": s, "formatted": c.date_formatted(s)} if s else None
 
@@ -209,7 +224,7 @@ def t_license(c, r, x):
                 order_number=en(r["order_number"]), purchase_order=en(r["purchase_order"]),
                 purchase_date=_date(c, r["purchase_date"]), termination_date=_date(c, r["termination_date"]),
                 depreciation=_ref(x["depreciations"], r["depreciation_id"]),
-                purchase_cost=money(r["purchase_cost"], c.numfmt), purchase_cost_numeric=r["purchase_cost"],
+                purchase_cost=money(r["purchase_cost"], c.numfmt), purchase_cost_numeric=_numeric(r["purchase_cost"]),
                 notes=md(r["notes"]), expiration_date=_date(c, r["expiration_date"]), seats=r["seats"],
                 free_seats_count=free, remaining=free, min_amt=r["min_amt"] or None,
                 license_name=en(r["license_name"]), license_email=en(r["license_email"]),
@@ -220,36 +235,75 @@ def t_license(c, r, x):
                                    "delete": True})
 
 
-def _stock(c, r, res):
+def _stock_refs(c, r):
     t = c.t
-    d = dict(id=r["id"], name=e(r["name"]), image=None, company=_ref(t["companies"], r["company_id"]),
-             manufacturer=_ref(t["manufacturers"], r["manufacturer_id"]),
-             supplier=_ref(t["suppliers"], r["supplier_id"]), category=_ref(t["categories"], r["category_id"]),
-             location=_ref(t["locations"], r["location_id"]), model_number=en(r["model_number"]),
-             notes=md(r["notes"]), qty=r["qty"] if (r["qty"] or res != "accessories") else None,
-             purchase_date=_date(c, r["purchase_date"]), purchase_cost=money(r["purchase_cost"], c.numfmt),
-             order_number=e(r["order_number"]) if res != "accessories" else en(r["order_number"]),
-             min_amt=r["min_amt"] if res == "components" else (r["min_amt"] or (0 if res == "consumables" else None)),
-             remaining=r["qty"] - r["checkouts_count"], created_by=_user(c, r["created_by"]), **_dates(c, r))
-    if res == "accessories":
-        d["checkouts_count"] = r["checkouts_count"]
-    if res == "consumables":
-        d["item_no"] = e(r["item_no"])
-    if res == "components":
-        d["serial"] = en(r["serial"])
-        d["user_can_checkout"] = 1 if d["remaining"] > 0 else 0
-    d["available_actions"] = {"checkout": True, "checkin": True, "update": True, "delete": True}
-    return d
+    return dict(company=_ref(t["companies"], r["company_id"]), manufacturer=_ref(t["manufacturers"], r["manufacturer_id"]),
+                supplier=_ref(t["suppliers"], r["supplier_id"]), category=_ref(t["categories"], r["category_id"]),
+                location=_ref(t["locations"], r["location_id"]))
+
+
+def t_accessory(c, r, x):
+    """AccessoriesTransformer (v8.1.4): min_qty/remaining_qty next to their old names min_amt/remaining."""
+    f = _stock_refs(c, r)
+    remaining = r["qty"] - r["checkouts_count"]
+    return dict(id=r["id"], name=e(r["name"]), image=None, company=f["company"], manufacturer=f["manufacturer"],
+                supplier=f["supplier"], model_number=en(r["model_number"]), category=f["category"],
+                location=f["location"], notes=md(r["notes"]), qty=r["qty"] if r["qty"] else None,
+                purchase_date=_date(c, r["purchase_date"]), purchase_cost=money(r["purchase_cost"], c.numfmt),
+                order_number=en(r["order_number"]), min_qty=r["min_amt"] or None, min_amt=r["min_amt"] or None,
+                remaining_qty=remaining, remaining=remaining, checkouts_count=r["checkouts_count"],
+                created_by=_user(c, r["created_by"]), **_dates(c, r),
+                available_actions={"checkout": remaining > 0, "checkin": False, "update": True, "delete": True,
+                                   "clone": True},
+                user_can_checkout=remaining > 0)
+
+
+def t_consumable(c, r, x):
+    f = _stock_refs(c, r)
+    remaining = r["qty"] - r["checkouts_count"]
+    return dict(id=r["id"], name=e(r["name"]), image=None, category=f["category"], company=f["company"],
+                item_no=e(r["item_no"]), location=f["location"], manufacturer=f["manufacturer"],
+                supplier=f["supplier"], min_amt=r["min_amt"] or 0, model_number=en(r["model_number"]),
+                remaining=remaining, order_number=e(r["order_number"]),
+                purchase_cost=money(r["purchase_cost"], c.numfmt), purchase_date=_date(c, r["purchase_date"]),
+                qty=r["qty"], notes=md(r["notes"]), created_by=_user(c, r["created_by"]), **_dates(c, r),
+                user_can_checkout=remaining > 0,
+                available_actions={"checkout": True, "checkin": True, "update": True, "delete": True,
+                                   "clone": True})
+
+
+def t_component(c, r, x):
+    f = _stock_refs(c, r)
+    remaining = r["qty"] - r["checkouts_count"]
+    # user_can_checkout is an int here (1/0), unlike every other transformer
+    return dict(id=r["id"], name=e(r["name"]), image=None, serial=en(r["serial"]), location=f["location"],
+                qty=r["qty"], min_amt=r["min_amt"], category=f["category"], supplier=f["supplier"],
+                manufacturer=f["manufacturer"], model_number=en(r["model_number"]), order_number=e(r["order_number"]),
+                purchase_date=_date(c, r["purchase_date"]), purchase_cost=money(r["purchase_cost"], c.numfmt),
+                remaining=remaining, company=f["company"], notes=md(r["notes"]),
+                created_by=_user(c, r["created_by"]), **_dates(c, r), user_can_checkout=1 if remaining > 0 else 0,
+                available_actions={"checkout": True, "checkin": True, "update": True, "delete": True})
 
 
 def t_maintenance(c, r, x):
     t = c.t
     a = t["hardware"].get(r["asset_id"])
-    asset = None
+    asset = model = status = None
     if a is not None:
         asset = {"id": a.id, "name": en(a.name), "asset_tag": e(a.asset_tag), "serial": e(a.serial),
-                 "deleted_at": c.dt(a.deleted_at), "created_at": c.dt(a.created_at)}
-    return dict(id=r["id"], asset=asset, title=en(r["title"]), notes=md(r["notes"]),
+                 "deleted_at": c.dt(a.deleted_at), "created_at": c.dt(a.created_at),
+                 "updated_at": c.dt(a.updated_at)}
+        m = t["models"].get(a.model_id)
+        if m is not None:  # MaintenancesTransformer names the model with its number: "Macbook Pro 13&quot; 5190"
+            model = {"id": m.id, "name": e(m.name) + (" " + e(m.model_number) if m.model_number else "")}
+        s = t["statuslabels"].get(a.status_id)
+        if s is not None:
+            status = {"id": s.id, "name": e(s.name), "status_type": e(s.type),
+                      "status_meta": "deployed" if a.assigned_to else e(s.type)}
+    ref = (lambda tab, col: _ref(t[tab], getattr(a, col))) if a is not None else (lambda tab, col: None)
+    return dict(id=r["id"], asset=asset, model=model, status_label=status, company=ref("companies", "company_id"),
+                title=en(r["title"]), location=ref("locations", "location_id"),
+                rtd_location=ref("locations", "rtd_location_id"), notes=md(r["notes"]),
                 supplier=_ref(t["suppliers"], r["supplier_id"]), cost=money(r["cost"], c.numfmt),
                 asset_maintenance_type=e(r["asset_maintenance_type"]), start_date=_date(c, r["start_date"]),
                 asset_maintenance_time=r["asset_maintenance_time"], completion_date=_date(c, r["completion_date"]),
@@ -275,7 +329,8 @@ def t_group(c, r, x):
 
 def t_field(c, r, x):
     return dict(id=r["id"], name=e(r["name"]), db_column_name=e(r["db_column"]), format=e(r["format"]),
-                field_values=en(r["field_values"]), field_values_array=None, type=e(r["element"]), required=False,
+                field_values=en(r["field_values"]),
+                field_values_array=[e(v) for v in r["field_values"].split("\r\n")] if r["field_values"] else None, type=e(r["element"]), required=False,
                 display_in_user_view=r["display_in_user_view"], auto_add_to_fieldsets=r["auto_add_to_fieldsets"],
                 show_in_listview=r["show_in_listview"], display_checkin=False, display_checkout=False,
                 display_audit=False, **_dates(c, r))
@@ -293,7 +348,8 @@ def t_seat(c, r, x):
     a = c.t["hardware"].get(r["asset_id"]) if r["asset_id"] else None
     lic = x["licenses"][r["license_id"]]
     return dict(id=r["id"], license_id=r["license_id"], updated_at=c.dt(r["updated_at"]),
-                assigned_user={"id": u.id, "name": e(full_name(u)), "email": e(u.email), "department": None,
+                assigned_user={"id": u.id, "name": e(full_name(u)), "email": e(u.email),
+                               "department": _ref(c.t["departments"], u.department_id),
                                "created_at": c.dt(r["created_at"])} if u is not None else None,
                 assigned_asset={"id": a.id, "name": e(a.name or a.asset_tag),
                                 "created_at": c.dt(r["created_at"])} if a is not None else None,
@@ -303,7 +359,13 @@ def t_seat(c, r, x):
                                    "delete": True})
 
 
+ICONS = {"update": "fa-solid fa-pen", "create new": "fa-solid fa-plus", "checkout": "fa-solid fa-rotate-left",
+         "checkin from": "fa-solid fa-rotate-right", "audit": "fa-solid fa-clipboard-check",
+         "delete": "fa-solid fa-trash", "restore": "fa-solid fa-trash-arrow-up"}
+
+
 def t_activity(c, r, x):
+    """ActionlogsTransformer: no available_actions; next_audit_date only for asset items; target for checkouts."""
     res = r["item_type"]
     table = x.get(res) if res in x else c.t.get(res, {})
     item = table.get(r["item_id"]) if table else None
@@ -315,17 +377,25 @@ def t_activity(c, r, x):
     admin = c.t["users"].get(r["created_by"]) if r["created_by"] else None
     who = {"id": admin.id, "name": e(full_name(admin)), "first_name": e(admin.first_name),
            "last_name": e(admin.last_name)} if admin is not None else None
-    return dict(id=r["id"], icon="fas fa-barcode", file=None, item=item_ref, location=None,
-                created_at=c.dt(r["created_at"]), updated_at=c.dt(r["updated_at"]), next_audit_date=None,
-                days_to_next_audit=None, action_type=r["action_type"], admin=who, created_by=who, target=None,
+    target = None
+    if r.get("target_type") == "user":
+        u = c.t["users"].get(r["target_id"])
+        if u is not None:
+            target = {"id": u.id, "name": e(full_name(u)), "type": "user"}
+    next_audit = None
+    if res == "hardware" and item is not None:
+        next_audit = _date(c, item.next_audit_date or ts_to_iso(r["created_at"])[:10])
+    icon = "fa-solid fa-user-plus" if (res == "users" and r["action_type"] == "create new") else \
+        ICONS.get(r["action_type"], "fa-solid fa-barcode")
+    return dict(id=r["id"], icon=icon, file=None, item=item_ref, location=None,
+                created_at=c.dt(r["created_at"]), updated_at=c.dt(r["updated_at"]), next_audit_date=next_audit,
+                days_to_next_audit=0, action_type=r["action_type"], admin=who, created_by=who, target=target,
                 note=md(r["note"]), signature_file=None, log_meta=r["log_meta"], remote_ip=r["remote_ip"],
-                user_agent=r["user_agent"], action_source=r["action_source"], action_date=c.dt(r["action_date"]),
-                available_actions={"clone": False, "update": False})
+                user_agent=r["user_agent"], action_source=r["action_source"], action_date=c.dt(r["action_date"]))
 
 
-TRANSFORMERS = {"licenses": t_license, "accessories": lambda c, r, x: _stock(c, r, "accessories"),
-                "consumables": lambda c, r, x: _stock(c, r, "consumables"),
-                "components": lambda c, r, x: _stock(c, r, "components"), "maintenances": t_maintenance,
+TRANSFORMERS = {"licenses": t_license, "accessories": t_accessory, "consumables": t_consumable,
+                "components": t_component, "maintenances": t_maintenance,
                 "depreciations": t_depreciation, "groups": t_group, "fields": t_field, "fieldsets": t_fieldset,
                 "seats": t_seat, "activity": t_activity}
 
@@ -353,6 +423,13 @@ def _ordered(rows, key, order, rng):
 
 def list_json(engine, res, q, license_id=None):
     """JSON text of an index() answer, or None when the license of /licenses/{id}/seats does not exist."""
+    out = list_page(engine, res, q, license_id)
+    return None if out is None else out[0]
+
+
+def list_page(engine, res, q, license_id=None):
+    """(JSON text, number of rows) of an index() answer, or None when the license of /licenses/{id}/seats does
+    not exist."""
     ds = engine.ds
     x = ensure(ds)
     ctx = engine.ctx()
@@ -363,7 +440,7 @@ def list_json(engine, res, q, license_id=None):
     order = "asc" if q.get("order") == "asc" else "desc"
     if res in ("fields", "fieldsets"):  # CustomFieldsController::index(): everything, no paging, no sort
         rows = [x[res][k] for k in sorted(x[res])]
-        return laravel_json({"total": len(rows), "rows": [TRANSFORMERS[res](ctx, r, x) for r in rows]})
+        return laravel_json({"total": len(rows), "rows": [TRANSFORMERS[res](ctx, r, x) for r in rows]}), len(rows)
     if res == "seats":
         if license_id not in x["licenses"] or x["licenses"][license_id]["deleted_at"]:
             return None
@@ -386,7 +463,7 @@ def list_json(engine, res, q, license_id=None):
         offset = api_offset(q.get("offset") or None, total)
     limit = api_limit(q.get("limit") or None, max_results)
     page = rows[offset:offset + limit]
-    return laravel_json({"total": total, "rows": [TRANSFORMERS[res](ctx, r, x) for r in page]})
+    return laravel_json({"total": total, "rows": [TRANSFORMERS[res](ctx, r, x) for r in page]}), len(page)
 
 
 def truth(ds, res):

@@ -5,10 +5,18 @@ import json
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from .data import CUSTOM_FIELDS, FIELDSETS, DEPRECIATIONS, GROUPS, add_months
+from .data import CUSTOM_FIELDS, ENCRYPTED_FIELDS, FIELDSETS, DEPRECIATIONS, GROUPS, add_months
 from .parsedown import markdown_inline
 
 APP_URL = "https://snipe.example.com"
+# Snipe-IT's localization settings (resources/macros/macros.php): the nine date display formats it offers, and
+# the time formats; the real demo (and the captures) use "D M d, Y" / "g:iA" -> "Tue Jan 15, 2030 7:18AM"
+DATE_DISPLAY_FORMATS = ("Y-m-d", "D M d, Y", "M j, Y", "d M, Y", "m/d/Y", "n/d/y", "d/m/Y", "d.m.Y", "Y.m.d.")
+TIME_DISPLAY_FORMATS = ("g:iA", "h:i A", "H:i", "h:i a")
+DEFAULT_DATE_FORMAT = "D M d, Y"
+DEFAULT_TIME_FORMAT = "g:iA"
+# what AssetsTransformer sends for an encrypted field to a user who is not a superuser
+ENCRYPTED_PLACEHOLDER = "ENCRYPTED"
 
 _E_TABLE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#039;"})
 
@@ -95,15 +103,16 @@ def money(x, number_format="1,234.56"):
 class Ctx:
     """Per-render context: settings + precomputed counts."""
 
-    def __init__(self, ds, settings, counts, now_ts, caches=None):
+    def __init__(self, ds, settings, counts, now_ts, caches=None, decrypt=True):
         self.ds = ds
+        self.decrypt = decrypt  # the token's user may read encrypted custom fields (superuser)
         self.t = ds.tables
         self.s = settings
         self.counts = counts
         self.now = now_ts
         self.tz = ZoneInfo(settings.get("timezone") or "UTC")
-        self.date_fmt = settings.get("date_display_format", "Y-m-d")
-        self.time_fmt = settings.get("time_display_format", "h:i A")
+        self.date_fmt = settings.get("date_display_format") or DEFAULT_DATE_FORMAT
+        self.time_fmt = settings.get("time_display_format") or DEFAULT_TIME_FORMAT
         self.numfmt = settings.get("number_format", "1,234.56")
         caches = caches if caches is not None else {}
         self._dtc = caches.setdefault("dt", {})
@@ -466,7 +475,9 @@ def t_asset(c, r):
         for fid in FIELDSETS[m.fieldset_id][1]:
             name, col, fmt, el = CUSTOM_FIELDS[fid]
             v = vals.get(col)
-            if fmt == "DATE" and v:
+            if fid in ENCRYPTED_FIELDS and v and not c.decrypt:
+                v = ENCRYPTED_PLACEHOLDER
+            elif fmt == "DATE" and v:
                 v = c.date_formatted(v)
             cf[name] = {"field": col, "value": e(v), "field_format": fmt, "element": el}
     elif c.s.get("custom_fields_empty_as_list"):
