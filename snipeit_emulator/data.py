@@ -142,6 +142,21 @@ def add_months(datestr, months):
     return "%04d-%02d-%02d" % (y, m, d)
 
 
+def months_between(a, b):
+    """Whole months from date a to date b ("YYYY-MM-DD"), like Carbon's diffInMonths."""
+    m = (int(b[:4]) - int(a[:4])) * 12 + int(b[5:7]) - int(a[5:7])
+    if int(b[8:10]) < int(a[8:10]):
+        m -= 1
+    return m
+
+
+def custom_field_definitions():
+    """The custom fields as the database stores them (like _stored_values.json "custom_fields")."""
+    return [{"id": fid, "db_column": col, "name": name, "format": fmt, "element": el,
+             "field_values": FIELD_VALUES.get(fid), "field_encrypted": fid in ENCRYPTED_FIELDS}
+            for fid, (name, col, fmt, el) in sorted(CUSTOM_FIELDS.items())]
+
+
 def iso_to_ts(v):
     """Parse an ISO-8601 string (``Z``/offset/naive=UTC) or number into epoch seconds."""
     if v is None or v == "":
@@ -704,6 +719,9 @@ class Dataset:
             s = self.tables["statuslabels"].get(row.status_id)
             d["status_type"] = s.type if s is not None else None
             d["archived"] = bool(s is not None and s.type == "archived")
+            # what the API sends as "eol": "48 months" (purchase date to EOL date), stored as the month count
+            d["eol"] = months_between(row.purchase_date, row.asset_eol_date) \
+                if row.purchase_date and row.asset_eol_date else None
         if res in HARD_DELETE:
             d.pop("deleted_at", None)
         return d

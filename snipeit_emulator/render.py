@@ -5,7 +5,7 @@ import json
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from .data import CUSTOM_FIELDS, ENCRYPTED_FIELDS, FIELDSETS, DEPRECIATIONS, GROUPS, add_months
+from .data import CUSTOM_FIELDS, ENCRYPTED_FIELDS, FIELDSETS, DEPRECIATIONS, GROUPS, add_months, months_between
 from .parsedown import markdown_inline
 
 APP_URL = "https://snipe.example.com"
@@ -411,11 +411,7 @@ def _slug(s):
     return "-".join(p for p in "".join(out).split("-") if p)
 
 
-def _months_between(a, b):
-    m = (int(b[:4]) - int(a[:4])) * 12 + int(b[5:7]) - int(a[5:7])
-    if int(b[8:10]) < int(a[8:10]):
-        m -= 1
-    return m
+_months_between = months_between
 
 
 def book_value(c, r, model):

@@ -11,7 +11,7 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit, parse_qsl, unquote
 
-from .data import Dataset, RESOURCES, iso_to_ts
+from .data import Dataset, RESOURCES, custom_field_definitions, iso_to_ts
 from . import extra
 from .engine import Engine, ServerError
 from .render import (DATE_DISPLAY_FORMATS, DEFAULT_DATE_FORMAT, DEFAULT_TIME_FORMAT, TIME_DISPLAY_FORMATS,
@@ -200,6 +200,17 @@ class Emulator:
             raise KeyError(resource)
         with self.engine.lock:
             return self.ds.truth(resource)
+
+    def stored_settings(self):
+        """The instance settings a connector must undo to get stored values back: display formats, time zone,
+        number format (like _stored_values.json "settings" and "app_timezone")."""
+        return {"date_display_format": self.settings["date_display_format"],
+                "time_display_format": self.settings["time_display_format"],
+                "app_timezone": self.settings["timezone"], "number_format": self.settings["number_format"]}
+
+    def custom_fields(self):
+        """The custom-field definitions as stored: db_column, name, format, element, field_values, encrypted."""
+        return custom_field_definitions()
 
     def add_fault(self, rule=None, **kw):
         rule = dict(rule or {}, **kw)
@@ -425,6 +436,10 @@ class Emulator:
                 if res not in RESOURCES and res not in extra.EXTRA_RESOURCES and res != "license_seats":
                     return ok({"error": "unknown resource %s" % res}, 404)
                 return ok(self.truth(res))
+            if sub == "settings" and method == "GET":
+                return ok(self.stored_settings())
+            if sub == "custom_fields" and method == "GET":
+                return ok(self.custom_fields())
             if sub == "requests":
                 if method == "GET":
                     return ok(self.requests())

@@ -223,3 +223,18 @@ def test_custom_field_values_render_like_the_real_server():
             assert f["value"] == want, (s["id"], col, raw)
             checked += 1
     assert checked >= 40
+
+
+def test_emulator_package_does_not_read_the_captures_nor_name_machine_paths():
+    package = os.path.join(ROOT, "snipeit_emulator")
+    for name in sorted(os.listdir(package)):
+        path = os.path.join(package, name)
+        if not os.path.isfile(path) or not name.endswith((".py", ".md")):
+            continue
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        if name.endswith(".py"):  # comments may cite a capture; code must not open one
+            code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+            assert "captures" not in code and "real-snipeit" not in code, name
+        for prefix in ("/work/", "/tmp/", "/home/", "/root/", "C:\\"):
+            assert prefix not in text, "%s names a machine path (%s)" % (name, prefix)
