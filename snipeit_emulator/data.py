@@ -51,7 +51,7 @@ SOFT_DELETE = {"hardware", "users", "locations", "categories", "manufacturers", 
 HARD_DELETE = {"companies", "departments"}
 
 TIMESTAMP_FIELDS = {"created_at", "updated_at", "deleted_at", "last_login", "last_audit_date",
-                    "last_checkout", "last_checkin"}
+                    "last_checkout", "last_checkin", "action_date"}
 DATE_FIELDS = {"purchase_date", "asset_eol_date", "next_audit_date", "expected_checkin", "start_date",
                "end_date"}
 
@@ -61,6 +61,12 @@ class RowBase:
 
     def get(self, k, default=None):
         return getattr(self, k, default)
+
+    def __getitem__(self, k):
+        return getattr(self, k)
+
+    def __setitem__(self, k, v):
+        setattr(self, k, v)
 
     def copy(self):
         n = self.__class__.__new__(self.__class__)
@@ -72,6 +78,12 @@ class RowBase:
 ROW_CLASSES = {
     res: type("Raw_" + res, (RowBase,), {"__slots__": tuple(fields)}) for res, fields in SCHEMAS.items()
 }
+
+
+def register_schema(res, fields):
+    """Add a resource's row shape (the later resources of extra.py) to SCHEMAS and ROW_CLASSES."""
+    SCHEMAS[res] = list(fields)
+    ROW_CLASSES[res] = type("Raw_" + res, (RowBase,), {"__slots__": tuple(fields)})
 
 
 def new_row(res, **kw):
@@ -588,8 +600,8 @@ class Dataset:
     def mutate(self, resource, op, ids=None, count=None, fields=None, now=None):
         """Apply a mutation; returns the list of affected ids."""
         res = resource
-        if res not in self.tables:
-            raise KeyError("unknown resource %r" % res)
+        if res not in RESOURCES:  # the later resources (extra.py) are read-only: their rows are generated
+            raise KeyError("unknown resource %r (mutable: %s)" % (res, ", ".join(RESOURCES)))
         now = int(now if now is not None else datetime.now(timezone.utc).timestamp())
         fields = self._coerce_fields(res, fields)
         table = self.tables[res]
@@ -707,8 +719,10 @@ class Dataset:
                 v = ts_to_iso(v)
             elif f == "groups":
                 v = list(v or ())
-            elif f in ("custom_fields", "permissions") and v is not None:
+            elif f in ("custom_fields", "permissions", "log_meta") and v is not None:
                 v = dict(v)
+            elif isinstance(v, list):
+                v = list(v)
             d[f] = v
         if res == "hardware":
             if d["custom_fields"] is None:

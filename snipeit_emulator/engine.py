@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 from .data import SCHEMAS, TIMESTAMP_FIELDS, CUSTOM_FIELD_BY_COLUMN
 from .render import Ctx, TRANSFORMERS, compute_counts, laravel_json, t_supplier, full_name
+from . import extra
 
 MAX_RESULTS_DEFAULT = 500
 PLAIN_HARDWARE = "hardware:no-decrypt"
@@ -130,6 +131,11 @@ _COUNT_COLS = {
 for _res, _m in _COUNT_COLS.items():
     for _col, _key in _m.items():
         ALLOWED[_res][_col] = _cnt(_key)
+# the later resources: direct columns only, all falling back to created_at (none allows updated_at)
+for _res, _cols in extra.ALLOWED.items():
+    ALLOWED[_res] = {c: c for c in _cols}
+ALLOWED["seats"] = {"updated_at": "updated_at"}  # LicenseSeatsController ignores sort=: always updated_at
+ALLOWED["fields"] = ALLOWED["fieldsets"] = {"id": "id"}  # CustomFieldsController: everything, by id
 
 SPECIAL = {
     "hardware": {"model": ("rel", "models", "model_id", "name"),
@@ -163,7 +169,11 @@ SPECIAL = {
 }
 FALLBACK = {"hardware": "created_at", "users": "first_name", "companies": "created_at", "locations": "created_at",
             "categories": "assets_count", "manufacturers": "created_at", "suppliers": "created_at",
-            "models": "created_at", "statuslabels": "created_at", "departments": "created_at"}
+            "models": "created_at", "statuslabels": "created_at", "departments": "created_at",
+            "seats": "updated_at", "fields": "id", "fieldsets": "id"}
+for _res in extra.TABLES:
+    SPECIAL.setdefault(_res, {})
+    FALLBACK.setdefault(_res, "created_at")
 
 EXACT_FILTERS = {
     "hardware": "status_id asset_tag serial model_id location_id rtd_location_id supplier_id company_id "
@@ -180,6 +190,12 @@ EXACT_FILTERS = {
     "statuslabels": "name".split(),
     "departments": "name company_id manager_id location_id".split(),
 }
+for _res in extra.TABLES:
+    EXACT_FILTERS.setdefault(_res, [])
+# paging quirks: "all" = no limit/offset/sort (fields, fieldsets); "wrap" = an offset past the end restarts at 0
+PAGING = {"fields": "all", "fieldsets": "all", "seats": "wrap"}
+# a path parameter that scopes the rows (/licenses/{id}/seats): passed in the query under this key
+SCOPE_KEY = "__scope"
 
 
 def _norm(v):
@@ -316,6 +332,11 @@ class Engine:
             return [r for r in rows if r.deleted_at is not None]
         if res in ("companies", "departments"):
             return list(rows)
+        if res == "seats":
+            lic = int(q[SCOPE_KEY])
+            return [r for r in rows if r.license_id == lic]
+        if res == "licenses" and q.get("deleted") == "true":
+            return [r for r in rows if r.deleted_at is not None]
         return [r for r in rows if r.deleted_at is None]
 
     def _filter(self, res, q, rows, ctx):
@@ -361,7 +382,7 @@ class Engine:
             for p in ("created_at", "updated_at"):
                 if q.get(p):
                     rows = [r for r in rows if ctx.dt_text(getattr(r, p)) == q[p]]
-        if q.get("search"):
+        if q.get("search") and res not in PAGING:
             rows = self._search(res, rows, q["search"])
         return rows
 
@@ -498,7 +519,9 @@ class Engine:
     def _ordered(self, res, q, ctx):
         """Cached (ids, tie_starts, tie_ends) of the filtered+sorted result."""
         order = "asc" if q.get("order") == "asc" else "desc"
-        spec = self._sort_spec(res, q.get("sort"))
+        if PAGING.get(res) == "all":
+            order = "asc"
+        spec = self._sort_spec(res, q.get("sort") if res not in PAGING else None)
         fkey = tuple(sorted((k, v) for k, v in q.items() if k not in ("limit", "offset", "order", "sort")))
         key = (res, fkey, spec, order, bool(self.settings.get("show_archived_in_list")))
         hit = self._query_cache.get(key)
@@ -556,6 +579,11 @@ class Engine:
             max_results = int(self.settings.get("max_results", MAX_RESULTS_DEFAULT))
             limit = api_limit(q.get("limit") or None, max_results)
             offset = api_offset(q.get("offset") or None, total, models=(res == "models"))
+            paging = PAGING.get(res)
+            if paging == "all":
+                limit, offset = total, 0
+            elif paging == "wrap" and offset >= total:
+                offset = 0
             end = min(offset + limit, total)
             page = ids[offset:end]
             if starts and self.settings.get("shuffle_ties", True) and page:
@@ -594,7 +622,7 @@ class Engine:
             row = self.ds.tables[res].get(rid)
             if row is None:
                 return None
-            if res not in ("hardware", "users", "companies", "departments") and row.deleted_at is not None:
+            if res not in ("hardware", "users", "companies", "departments") and row.get("deleted_at") is not None:
                 return None
             ctx = self.ctx(decrypt)
             if res == "suppliers":

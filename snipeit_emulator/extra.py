@@ -1,22 +1,22 @@
 """The list endpoints beyond the first ten (Snipe-IT v8.1.4): licenses, license seats, accessories, consumables,
 components, maintenances, depreciations, groups, custom fields, fieldsets and the activity report.
 
-Rows are plain dicts of RAW values (same conventions as data.py: unescaped strings, epoch datetimes, "YYYY-MM-DD"
-dates, float money). They are generated deterministically from the dataset's seed and its existing tables and
-attached to the Dataset as ``ds.extra`` (see :func:`ensure`). Each endpoint reproduces its controller's index():
-``{"total", "rows"}`` envelope, PHP limit/offset, the sort allow-list with its fallback (``created_at`` for all of
-them; note that none allows ``updated_at``), arbitrary order of ties, ``e()`` escaping and date objects.
-Quirks kept: /fields and /fieldsets ignore limit/offset and sort (they return everything); license seats are always
-ordered by ``updated_at`` (``sort`` is ignored) and an offset past the end restarts at 0.
+This module holds what is particular to them: their generator, their row shapes (``SCHEMAS``, registered into
+data.py), their transformers (registered into render.TRANSFORMERS) and their sort allow-lists. Everything else
+goes the same way as for the first ten resources: the rows live in ``ds.tables`` as ``__slots__`` objects of RAW
+values (unescaped strings, epoch datetimes, "YYYY-MM-DD" dates, float money), the engine lists them (visibility,
+search, sort allow-list with its fallback, PHP limit/offset, ties in arbitrary order, cached JSON per row) and
+the truth comes from ``Dataset.truth_row``. The registry (registry.py) names each resource's path, permission
+and paging quirk: /fields and /fieldsets ignore limit/offset and sort (they return everything); license seats
+are always ordered by ``updated_at`` (``sort`` is ignored) and an offset past the end restarts at 0.
 """
 from __future__ import annotations
 
 import random
 
 from .data import (CUSTOM_FIELDS, DATA_NOW, DEPRECIATIONS, ENCRYPTED_FIELDS, EPOCH_START, FIELD_VALUES, FIELDSETS,
-                   GROUPS, ts_to_iso)
-from .engine import _norm, api_limit, api_offset, MAX_RESULTS_DEFAULT
-from .render import e, en, md, money, full_name, laravel_json
+                   GROUPS, new_row, register_schema, ts_to_iso)
+from .render import TRANSFORMERS as ROW_TRANSFORMERS, e, en, md, money, full_name
 
 EXTRA_RESOURCES = ["licenses", "accessories", "consumables", "components", "maintenances", "depreciations",
                    "groups", "fields", "fieldsets", "activity"]
@@ -165,9 +165,37 @@ def generate(ds, licenses=12, accessories=15, consumables=10, components=8, main
     return x
 
 
+_STAMPS = "id created_at updated_at deleted_at created_by".split()
+SCHEMAS = {  # row shape of each later resource (the raw columns the generator fills)
+    "licenses": _STAMPS + "name serial seats company_id manufacturer_id supplier_id category_id depreciation_id "
+                          "order_number purchase_order purchase_date termination_date expiration_date purchase_cost "
+                          "notes min_amt license_name license_email reassignable maintained".split(),
+    "maintenances": _STAMPS + "asset_id title supplier_id asset_maintenance_type is_warranty start_date "
+                              "completion_date asset_maintenance_time cost notes".split(),
+    "depreciations": _STAMPS + "name months depreciation_min depreciation_type".split(),
+    "groups": _STAMPS + "name notes permissions".split(),
+    "fields": _STAMPS + "name db_column format element field_values show_in_listview display_in_user_view "
+                        "auto_add_to_fieldsets encrypted".split(),
+    "fieldsets": _STAMPS + "name fields".split(),
+    "activity": _STAMPS + "action_type item_type item_id target_type target_id note remote_ip user_agent "
+                          "action_source action_date log_meta".split(),
+    "seats": "id license_id assigned_to asset_id notes created_at updated_at".split(),
+}
+for _res in ("accessories", "consumables", "components"):
+    SCHEMAS[_res] = _STAMPS + "name company_id manufacturer_id supplier_id category_id location_id model_number " \
+                              "order_number item_no serial qty min_amt purchase_date purchase_cost notes " \
+                              "checkouts_count image".split()
+for _res, _fields in SCHEMAS.items():
+    register_schema(_res, _fields)
+TABLES = EXTRA_RESOURCES + ["seats"]
+
+
 def ensure(ds):
+    """Generate the later resources once and store them in ``ds.tables`` next to the first ten."""
     if getattr(ds, "extra", None) is None:
-        ds.extra = generate(ds)
+        for res, rows in generate(ds).items():
+            ds.tables[res] = {rid: new_row(res, **r) for rid, r in rows.items()}
+        ds.extra = {res: ds.tables[res] for res in TABLES}
     return ds.extra
 
 
@@ -177,10 +205,10 @@ def log_mutation(ds, resource, op, ids, now):
     log = x["activity"]
     for rid in ids:
         nid = max(log, default=0) + 1
-        log[nid] = dict(id=nid, created_at=now, updated_at=now, deleted_at=None, created_by=1,
-                        action_type=ACTION_WORDS.get(op, op), item_type=resource, item_id=rid, target_type=None,
-                        target_id=None, note=None, remote_ip="127.0.0.1", user_agent="emulator",
-                        action_source="api", action_date=now, log_meta=None)
+        log[nid] = new_row("activity", id=nid, created_at=now, updated_at=now, deleted_at=None, created_by=1,
+                           action_type=ACTION_WORDS.get(op, op), item_type=resource, item_id=rid,
+                           target_type=None, target_id=None, note=None, remote_ip="127.0.0.1",
+                           user_agent="emulator", action_source="api", action_date=now, log_meta=None)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -400,81 +428,19 @@ TRANSFORMERS = {"licenses": t_license, "accessories": t_accessory, "consumables"
                 "seats": t_seat, "activity": t_activity}
 
 
-# ------------------------------------------------------------------------------------------------
-# listing
+def _bind(f):
+    # the engine renders every resource as transformer(ctx, row); these also need the other later tables
+    return lambda c, r: f(c, r, c.ds.extra)
 
 
-def _ordered(rows, key, order, rng):
-    """Sort by key (ties in arbitrary order, like MySQL without a tie-breaker)."""
-    rows = sorted(rows, key=lambda r: r["id"])
-    rows.sort(key=lambda r: _norm(r.get(key)), reverse=(order == "desc"))
-    out, i = [], 0
-    while i < len(rows):
-        j = i + 1
-        while j < len(rows) and _norm(rows[j].get(key)) == _norm(rows[i].get(key)):
-            j += 1
-        grp = rows[i:j]
-        if rng is not None and len(grp) > 1:
-            rng.shuffle(grp)
-        out.extend(grp)
-        i = j
-    return out
-
-
-def list_json(engine, res, q, license_id=None):
-    """JSON text of an index() answer, or None when the license of /licenses/{id}/seats does not exist."""
-    out = list_page(engine, res, q, license_id)
-    return None if out is None else out[0]
-
-
-def list_page(engine, res, q, license_id=None):
-    """(JSON text, number of rows) of an index() answer, or None when the license of /licenses/{id}/seats does
-    not exist."""
-    ds = engine.ds
-    x = ensure(ds)
-    ctx = engine.ctx()
-    engine.request_counter += 1
-    shuffle = engine.settings.get("shuffle_ties", True)
-    rng = random.Random(int(engine.settings.get("seed", 1)) * 1000003 + engine.request_counter) if shuffle else None
-    max_results = int(engine.settings.get("max_results", MAX_RESULTS_DEFAULT))
-    order = "asc" if q.get("order") == "asc" else "desc"
-    if res in ("fields", "fieldsets"):  # CustomFieldsController::index(): everything, no paging, no sort
-        rows = [x[res][k] for k in sorted(x[res])]
-        return laravel_json({"total": len(rows), "rows": [TRANSFORMERS[res](ctx, r, x) for r in rows]}), len(rows)
-    if res == "seats":
-        if license_id not in x["licenses"] or x["licenses"][license_id]["deleted_at"]:
-            return None
-        rows = [s for s in x["seats"].values() if s["license_id"] == license_id]
-        rows = _ordered(rows, "updated_at", order, rng)  # sort= is ignored
-        total = len(rows)
-        offset = api_offset(q.get("offset") or None, total)
-        if offset >= total:
-            offset = 0
-    else:
-        table = x[res]
-        if res in SOFT_DELETE and q.get("deleted") == "true" and res == "licenses":
-            rows = [r for r in table.values() if r["deleted_at"]]
-        else:
-            rows = [r for r in table.values() if not r.get("deleted_at")]
-        sort = q.get("sort")
-        col = sort if sort in ALLOWED[res] else "created_at"
-        rows = _ordered(rows, col, order, rng)
-        total = len(rows)
-        offset = api_offset(q.get("offset") or None, total)
-    limit = api_limit(q.get("limit") or None, max_results)
-    page = rows[offset:offset + limit]
-    return laravel_json({"total": total, "rows": [TRANSFORMERS[res](ctx, r, x) for r in page]}), len(page)
+ROW_TRANSFORMERS.update({res: _bind(f) for res, f in TRANSFORMERS.items()})
 
 
 def truth(ds, res):
-    """Raw rows (datetimes as ISO-8601 UTC) of a new resource; 'license_seats' for the seats of every license."""
+    """Raw rows (datetimes as ISO-8601 UTC) of a later resource; 'license_seats' for the seats of every license
+    that is not deleted."""
     x = ensure(ds)
     key = "seats" if res == "license_seats" else res
-    out = []
-    for _, r in sorted(x[key].items()):
-        d = {k: (ts_to_iso(v) if k in ("created_at", "updated_at", "deleted_at", "action_date") else v)
-             for k, v in r.items()}
-        if key == "seats" and x["licenses"][r["license_id"]]["deleted_at"]:
-            continue
-        out.append(d)
-    return out
+    with ds.lock:
+        return [ds.truth_row(key, r) for _, r in sorted(x[key].items())
+                if key != "seats" or not x["licenses"][r.license_id].deleted_at]

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit, parse_qsl, unquote
 
 from .data import Dataset, RESOURCES, custom_field_definitions, iso_to_ts
 from . import extra
-from .engine import Engine, ServerError
+from . import registry
+from .engine import Engine, SCOPE_KEY, ServerError
 from .render import (DATE_DISPLAY_FORMATS, DEFAULT_DATE_FORMAT, DEFAULT_TIME_FORMAT, TIME_DISPLAY_FORMATS,
                      laravel_json, pretty_json)
 
@@ -131,8 +132,8 @@ class Emulator:
             "row_cache_limit": row_cache_limit, "latency_fixed_seconds": float(latency_fixed_seconds),
             "latency_per_row_seconds": float(latency_per_row_seconds),
         }
+        extra.ensure(self.ds)  # the later resources' tables exist before the engine sizes its caches
         self.engine = Engine(self.ds, self.settings)
-        extra.ensure(self.ds)
         self.lock = threading.RLock()
         self._log = []
         self._faults = []
@@ -193,11 +194,11 @@ class Emulator:
             self._log.clear()
 
     def truth(self, resource):
-        if resource in extra.EXTRA_RESOURCES or resource == "license_seats":
+        if resource not in registry.TRUTH_NAMES:
+            raise KeyError("unknown resource %r (known: %s)" % (resource, ", ".join(sorted(registry.TRUTH_NAMES))))
+        if resource not in RESOURCES:
             with self.engine.lock:
                 return extra.truth(self.ds, resource)
-        if resource not in RESOURCES:
-            raise KeyError(resource)
         with self.engine.lock:
             return self.ds.truth(resource)
 
@@ -354,44 +355,30 @@ class Emulator:
                 return json_response(200, {"status": "error", "messages": NOT_FOUND_MESSAGES["users"],
                                            "payload": None})
             return json_response(200, row)
-        extra_res = _extra_resource(parts)
-        if extra_res is not None:
-            return self._route_extra(method, headers, grant, query, parts, extra_res)
-        if res not in RESOURCES or len(parts) > 4:
+        found = registry.resolve(parts[2:])
+        if found is None:
             return json_response(404, {"status": "error", "message": FALLBACK_404, "payload": None})
+        spec, param, item = found
         if method != "GET":
             return json_response(405, {"status": "error", "messages": "Method not allowed", "payload": None})
-        if not grant.allows(res):
+        if not grant.allows(spec.permission):
             return _forbidden(headers)
+        res = spec.name
         try:
-            if len(parts) == 3:
+            if param is not None:  # /licenses/{id}/seats: the license must exist and not be deleted
+                lic = self.engine.single("licenses", unquote(param))
+                if lic is None:
+                    return json_response(200, {"status": "error", "messages": spec.not_found, "payload": None})
+                query = dict(query, **{SCOPE_KEY: str(lic["id"])})
+            if item is None:
                 text, n = self.engine.list_page(res, query, decrypt=grant.superuser)
                 return Response(200, text, rows=n)
-            row = self.engine.single(res, unquote(parts[3]), decrypt=grant.superuser)
+            row = self.engine.single(res, unquote(item), decrypt=grant.superuser)
             if row is None:
-                return json_response(200, {"status": "error", "messages": NOT_FOUND_MESSAGES[res], "payload": None})
+                return json_response(200, {"status": "error", "messages": spec.not_found, "payload": None})
             return json_response(200, row)
         except ServerError:
             return Response(500, pretty_json({"message": "Server Error"}))
-
-    def _route_extra(self, method, headers, grant, query, parts, res):
-        if method != "GET":
-            return json_response(405, {"status": "error", "messages": "Method not allowed", "payload": None})
-        perm = "licenses" if res == "seats" else res
-        if not grant.allows(perm):
-            return _forbidden(headers)
-        license_id = None
-        if res == "seats":
-            try:
-                license_id = int(unquote(parts[3]))
-            except ValueError:
-                license_id = -1
-        with self.engine.lock:
-            self.engine._check()
-            out = extra.list_page(self.engine, res, query, license_id=license_id)
-        if out is None:
-            return json_response(200, {"status": "error", "messages": extra.NOT_FOUND["licenses"], "payload": None})
-        return Response(200, out[0], rows=out[1])
 
     def serve_with_cost(self, method, path, query, headers):
         """handle_api() inside the real server's cost model: a worker (of ``workers``) is held for the request,
@@ -433,7 +420,7 @@ class Emulator:
         try:
             if sub.startswith("truth/") and method == "GET":
                 res = sub[len("truth/"):]
-                if res not in RESOURCES and res not in extra.EXTRA_RESOURCES and res != "license_seats":
+                if res not in registry.TRUTH_NAMES:
                     return ok({"error": "unknown resource %s" % res}, 404)
                 return ok(self.truth(res))
             if sub == "settings" and method == "GET":
@@ -648,18 +635,6 @@ class _CaseInsensitive(dict):
 
     def get(self, k, default=None):
         return super().get(k.lower(), default)
-
-
-def _extra_resource(parts):
-    """parts = ['api', 'v1', ...]: the new list endpoints (index only), else None."""
-    rest = parts[2:]
-    if len(rest) == 1 and rest[0] in extra.EXTRA_RESOURCES and rest[0] != "activity":
-        return rest[0]
-    if rest == ["reports", "activity"]:
-        return "activity"
-    if len(rest) == 3 and rest[0] == "licenses" and rest[2] == "seats":
-        return "seats"
-    return None
 
 
 def _forbidden(headers):
