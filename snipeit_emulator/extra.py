@@ -155,8 +155,8 @@ def generate(ds, licenses=12, accessories=15, consumables=10, components=8, main
         if r["action_type"] in ("checkout", "checkin from") and users:
             r["target_type"], r["target_id"] = "user", users[int(trng.random() * len(users))]
         elif r["action_type"] == "update" and trng.random() < 0.7:
-            # the changed columns, old and new values escaped (ActionlogsTransformer::clean_field)
-            r["log_meta"] = {"notes": {"old": "Created by DB seeder", "new": "edited &amp; &lt;changed&gt; %d" % r["id"]}}
+            # the changed columns with their old and new values, stored raw (the transformer escapes them)
+            r["log_meta"] = {"notes": {"old": "Created by DB seeder", "new": "edited & <changed> %d" % r["id"]}}
     # soft deletes, one per soft-deleting resource with enough rows
     for res in ("licenses", "accessories", "maintenances"):
         rid = sorted(x[res])[-2]
@@ -265,7 +265,8 @@ def t_license(c, r, x):
 
 def _stock_refs(c, r):
     t = c.t
-    return dict(company=_ref(t["companies"], r["company_id"]), manufacturer=_ref(t["manufacturers"], r["manufacturer_id"]),
+    return dict(company=_ref(t["companies"], r["company_id"]),
+                manufacturer=_ref(t["manufacturers"], r["manufacturer_id"]),
                 supplier=_ref(t["suppliers"], r["supplier_id"]), category=_ref(t["categories"], r["category_id"]),
                 location=_ref(t["locations"], r["location_id"]))
 
@@ -358,7 +359,9 @@ def t_group(c, r, x):
 def t_field(c, r, x):
     return dict(id=r["id"], name=e(r["name"]), db_column_name=e(r["db_column"]), format=e(r["format"]),
                 field_values=en(r["field_values"]),
-                field_values_array=[e(v) for v in r["field_values"].split("\r\n")] if r["field_values"] else None, type=e(r["element"]), required=False,
+                # split on "\r\n" only: a listbox typed with "\n" comes back as one value ("Yes\nNo"), as in fields.json
+                field_values_array=[e(v) for v in r["field_values"].split("\r\n")] if r["field_values"] else None,
+                type=e(r["element"]), required=False,
                 display_in_user_view=r["display_in_user_view"], auto_add_to_fieldsets=r["auto_add_to_fieldsets"],
                 show_in_listview=r["show_in_listview"], display_checkin=False, display_checkout=False,
                 display_audit=False, **_dates(c, r))
@@ -392,6 +395,13 @@ ICONS = {"update": "fa-solid fa-pen", "create new": "fa-solid fa-plus", "checkou
          "delete": "fa-solid fa-trash", "restore": "fa-solid fa-trash-arrow-up"}
 
 
+def _clean_meta(meta):
+    """ActionlogsTransformer::clean_field(): each changed column's old/new value escaped."""
+    if not meta:
+        return None
+    return {k: {"old": e(v.get("old")), "new": e(v.get("new"))} for k, v in meta.items()}
+
+
 def t_activity(c, r, x):
     """ActionlogsTransformer: no available_actions; next_audit_date only for asset items; target for checkouts."""
     res = r["item_type"]
@@ -418,7 +428,7 @@ def t_activity(c, r, x):
     return dict(id=r["id"], icon=icon, file=None, item=item_ref, location=None,
                 created_at=c.dt(r["created_at"]), updated_at=c.dt(r["updated_at"]), next_audit_date=next_audit,
                 days_to_next_audit=0, action_type=r["action_type"], admin=who, created_by=who, target=target,
-                note=md(r["note"]), signature_file=None, log_meta=r["log_meta"], remote_ip=r["remote_ip"],
+                note=md(r["note"]), signature_file=None, log_meta=_clean_meta(r["log_meta"]), remote_ip=r["remote_ip"],
                 user_agent=r["user_agent"], action_source=r["action_source"], action_date=c.dt(r["action_date"]))
 
 
