@@ -320,7 +320,9 @@ class Emulator:
                     '        <title>Redirecting to %s</title>\n    </head>\n    <body>\n'
                     '        Redirecting to <a href="%s">%s</a>.\n    </body>\n</html>' % (loc, loc, loc, loc))
             return Response(302, body, [("Location", loc)], ctype="text/html; charset=utf-8")
-        grant = self._grants[token]
+        grant = self._grants.get(token)
+        if grant is None:  # a token added to emu.tokens after start
+            grant = self._grants[token] = TokenGrant.parse(token, self.tokens[token])
         ok, limit, remaining, retry = self._throttle_hit(grant.user_id)
         if not ok:
             if self.settings.get("retry_after_mode"):
