@@ -12,6 +12,8 @@ from .server import Emulator, DEFAULT_TOKEN
 
 DEFAULT_SIZES = dict(hardware=1200, users=300, companies=5, locations=20, categories=8, manufacturers=10,
                      suppliers=12, models=40, statuslabels=6, departments=10)
+# the later resources (extra.generate's defaults); --activity 100000 makes a long action log
+EXTRA_DEFAULTS = dict(licenses=12, accessories=15, consumables=10, components=8, maintenances=25, activity=60)
 
 
 def main(argv=None):
@@ -23,6 +25,8 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=1)
     for res in RESOURCES:
         p.add_argument("--" + res, type=int, default=DEFAULT_SIZES[res], metavar="N")
+    for res, n in EXTRA_DEFAULTS.items():
+        p.add_argument("--" + res, type=int, default=n, metavar="N")
     p.add_argument("--max-results", type=int, default=500)
     p.add_argument("--rate-limit", type=int, default=120)
     p.add_argument("--rate-window", type=float, default=60)
@@ -57,7 +61,7 @@ def main(argv=None):
             p.error("--restricted-token takes TOKEN:RES[,RES...] (for example T:groups), got %r" % spec)
         excluded = [r for r in rest.split(",") if r]
         tokens[token] = {"exclude": excluded} if excluded else "none"
-    ds = Dataset.generate(seed=a.seed, **{r: getattr(a, r) for r in RESOURCES})
+    ds = Dataset.generate(seed=a.seed, **{r: getattr(a, r) for r in list(RESOURCES) + list(EXTRA_DEFAULTS)})
     emu = Emulator(ds, tokens=tokens, port=a.port, max_results=a.max_results, rate_limit=a.rate_limit,
                    rate_window_seconds=a.rate_window, retry_after_mode=a.retry_after_mode, timezone=a.timezone,
                    number_format=a.number_format, latency_seconds=a.latency, shuffle_ties=not a.no_shuffle_ties,

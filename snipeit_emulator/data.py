@@ -278,6 +278,7 @@ class Dataset:
     """In-memory ground truth. ``tables[res]`` maps id -> raw row object."""
 
     def __init__(self):
+        self.extra_sizes = {}
         self.tables = {r: {} for r in RESOURCES}
         self.next_id = {r: 1 for r in RESOURCES}
         self.version = 0
@@ -304,9 +305,15 @@ class Dataset:
     # -- generation ------------------------------------------------------------------------
     @classmethod
     def generate(cls, seed=1, hardware=1200, users=300, companies=5, locations=20, categories=8,
-                 manufacturers=10, suppliers=12, models=40, statuslabels=6, departments=10):
+                 manufacturers=10, suppliers=12, models=40, statuslabels=6, departments=10, licenses=None,
+                 accessories=None, consumables=None, components=None, maintenances=None, activity=None):
+        """The first ten tables now; the sizes of the later ones (None = extra.generate's defaults) are kept for
+        extra.ensure(), which generates them when an Emulator is built."""
         ds = cls()
         ds.seed = seed
+        ds.extra_sizes = {k: v for k, v in dict(licenses=licenses, accessories=accessories, consumables=consumables,
+                                                   components=components, maintenances=maintenances,
+                                                   activity=activity).items() if v is not None}
         rng = random.Random(seed)
         rr = rng.random
         ri = rng.randint

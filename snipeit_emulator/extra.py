@@ -133,13 +133,15 @@ def generate(ds, licenses=12, accessories=15, consumables=10, components=8, main
                                       is_warranty=rng.random() < 0.3, start_date=sd, completion_date=done,
                                       asset_maintenance_time=rng.randint(1, 40) if done else None,
                                       cost=opt(0.6, round(rng.uniform(10, 900), 2)), notes=pick(notes))
+    # ids per item table sorted once: a 100,000-entry log must not sort a table per entry
+    item_ids = {k: sorted(x[k] if k in x else t[k]) for k in ("hardware", "users", "licenses", "accessories")}
     for i in range(1, activity + 1):
         c = EPOCH_START + int(rng.random() * (DATA_NOW - EPOCH_START))
         item_type = pick(["hardware", "users", "licenses", "accessories"])
-        table = x[item_type] if item_type in x else t[item_type]
         x["activity"][i] = dict(id=i, created_at=c, updated_at=c, deleted_at=None, created_by=opt(0.95, 1),
                                 action_type=pick(["checkout", "checkin from", "update", "create new", "audit"]),
-                                item_type=item_type, item_id=pick(sorted(table)), target_type=None, target_id=None,
+                                item_type=item_type, item_id=pick(item_ids[item_type]), target_type=None,
+                                target_id=None,
                                 note=opt(0.3, "Moved to **HQ** & tagged"), remote_ip=opt(0.5, "10.0.0.%d" % i),
                                 user_agent=opt(0.5, "Mozilla/5.0 <test>"), action_source=opt(0.5, "gui"),
                                 action_date=c, log_meta=None)
@@ -190,10 +192,14 @@ for _res, _fields in SCHEMAS.items():
 TABLES = EXTRA_RESOURCES + ["seats"]
 
 
+EXTRA_SIZES = ("licenses", "accessories", "consumables", "components", "maintenances", "activity")
+
+
 def ensure(ds):
-    """Generate the later resources once and store them in ``ds.tables`` next to the first ten."""
+    """Generate the later resources once (sizes from ``Dataset.generate(activity=..., ...)``) and store them in
+    ``ds.tables`` next to the first ten."""
     if getattr(ds, "extra", None) is None:
-        for res, rows in generate(ds).items():
+        for res, rows in generate(ds, **getattr(ds, "extra_sizes", {})).items():
             ds.tables[res] = {rid: new_row(res, **r) for rid, r in rows.items()}
         ds.extra = {res: ds.tables[res] for res in TABLES}
     return ds.extra
@@ -203,8 +209,9 @@ def log_mutation(ds, resource, op, ids, now):
     """Append one action_log row per mutated row, as the real model observers do."""
     x = ensure(ds)
     log = x["activity"]
+    nid = max(log, default=0)
     for rid in ids:
-        nid = max(log, default=0) + 1
+        nid += 1
         log[nid] = new_row("activity", id=nid, created_at=now, updated_at=now, deleted_at=None, created_by=1,
                            action_type=ACTION_WORDS.get(op, op), item_type=resource, item_id=rid,
                            target_type=None, target_id=None, note=None, remote_ip="127.0.0.1",

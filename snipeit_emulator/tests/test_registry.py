@@ -43,3 +43,12 @@ def test_paging_quirks_come_from_the_registry(client, emu):
 def test_later_resources_are_read_only(emu):
     with pytest.raises(KeyError, match="unknown resource 'licenses'"):
         emu.mutate("licenses", "update", ids=[1], fields={"name": "x"})
+
+
+def test_sizes_of_the_later_resources_are_chosen_like_the_first_ten(make_emu):
+    from snipeit_emulator import Dataset
+    emu, c = make_emu(dataset=Dataset.generate(hardware=40, users=10, activity=750, licenses=3))
+    assert c.rows("reports/activity", limit=1)["total"] == len(emu.truth("activity")) == 750
+    assert c.rows("licenses")["total"] == len([r for r in emu.truth("licenses") if not r["deleted_at"]]) == 2
+    newest = c.rows("reports/activity", sort="id", order="desc", limit=2)["rows"]
+    assert [r["id"] for r in newest] == [750, 749]
