@@ -385,10 +385,12 @@ class Emulator:
     def serve_with_cost(self, method, path, query, headers):
         """handle_api() inside the real server's cost model: a worker (of ``workers``) is held for the request,
         which costs ``latency_fixed_seconds`` plus ``latency_per_row_seconds`` per row it returns (a v8.1.4 with 4
-        PHP workers: about 0.06 s + 1.1 ms per asset row). Requests beyond ``workers`` queue for a free one."""
+        PHP workers: about 0.06 s + 1.1 ms per asset row), the emulator's own time included. Requests beyond
+        ``workers`` queue for a free one; the throttle is counted inside the worker, as Laravel's middleware is."""
         sem = self._workers
         if sem is not None:
             sem.acquire()
+        started = time.monotonic()
         with self.lock:
             self._in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
@@ -402,7 +404,7 @@ class Emulator:
             if cost > 0:
                 with self.lock:
                     self.server_seconds += cost
-                time.sleep(cost)
+                time.sleep(max(0.0, cost - (time.monotonic() - started)))
             return resp
         finally:
             with self.lock:
