@@ -125,3 +125,15 @@ def test_cost_model_is_off_by_default(make_emu):
     emu, c = make_emu(sizes={"hardware": 30})
     c.rows("hardware")
     assert emu.server_seconds == 0.0 and emu.workers == 0
+
+
+def test_bad_token_spec_and_workers_are_refused_by_name():
+    import pytest
+    from snipeit_emulator import Dataset, Emulator
+    ds = Dataset.generate(hardware=10, users=5)
+    with pytest.raises(ValueError, match="a token spec is \"all\", \"none\", a list of resources or a dict"):
+        Emulator(ds, tokens={"t": "everything"})
+    with pytest.raises(ValueError, match=r"token spec keys must be only/exclude/user_id/superuser, got \['exlude'\]"):
+        Emulator(ds, tokens={"t": {"exlude": ["groups"]}})
+    with pytest.raises(ValueError, match="workers must be 0"):
+        Emulator(ds, workers=-1)
