@@ -7,10 +7,13 @@ import sys
 import threading
 
 from .data import Dataset, RESOURCES
+from .render import DATE_DISPLAY_FORMATS, DEFAULT_DATE_FORMAT, DEFAULT_TIME_FORMAT, TIME_DISPLAY_FORMATS
 from .server import Emulator, DEFAULT_TOKEN
 
 DEFAULT_SIZES = dict(hardware=1200, users=300, companies=5, locations=20, categories=8, manufacturers=10,
                      suppliers=12, models=40, statuslabels=6, departments=10)
+# the later resources (extra.generate's defaults); --activity 100000 makes a long action log
+EXTRA_DEFAULTS = dict(licenses=12, accessories=15, consumables=10, components=8, maintenances=25, activity=60)
 
 
 def main(argv=None):
@@ -22,6 +25,8 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=1)
     for res in RESOURCES:
         p.add_argument("--" + res, type=int, default=DEFAULT_SIZES[res], metavar="N")
+    for res, n in EXTRA_DEFAULTS.items():
+        p.add_argument("--" + res, type=int, default=n, metavar="N")
     p.add_argument("--max-results", type=int, default=500)
     p.add_argument("--rate-limit", type=int, default=120)
     p.add_argument("--rate-window", type=float, default=60)
@@ -32,15 +37,37 @@ def main(argv=None):
     p.add_argument("--no-shuffle-ties", action="store_true")
     p.add_argument("--show-archived-in-list", action="store_true")
     p.add_argument("--warm", action="store_true", help="pre-render all rows before announcing readiness")
+    p.add_argument("--date-format", default=DEFAULT_DATE_FORMAT, choices=DATE_DISPLAY_FORMATS,
+                   help="the instance's date display format (default %(default)s, like the real demo)")
+    p.add_argument("--time-format", default=DEFAULT_TIME_FORMAT, choices=TIME_DISPLAY_FORMATS)
+    p.add_argument("--restricted-token", action="append", default=[], metavar="TOKEN:RES[,RES...]",
+                   help="a token of a non-superuser that may read everything but these resources (403 there; "
+                        "/users/me still answers); 'TOKEN:' with nothing after the colon: no permission at all")
+    p.add_argument("--latency-fixed", type=float, default=0.0, metavar="SECONDS",
+                   help="server time per request (a real v8.1.4: ~0.06)")
+    p.add_argument("--latency-per-row", type=float, default=0.0, metavar="SECONDS",
+                   help="server time per returned row (a real v8.1.4: ~0.0011 per asset)")
+    p.add_argument("--workers", type=int, default=0,
+                   help="requests served at once, the rest queue (a real server's PHP workers; 0: no limit)")
     a = p.parse_args(argv)
     if a.host not in ("127.0.0.1", "localhost"):
         p.error("only 127.0.0.1 is allowed for --host")
-    ds = Dataset.generate(seed=a.seed, **{r: getattr(a, r) for r in RESOURCES})
+    if a.workers < 0:
+        p.error("--workers must be 0 (no limit) or more")
     tokens = {t: "all" for t in (a.token or [DEFAULT_TOKEN])}
+    for spec in a.restricted_token:
+        token, sep, rest = spec.partition(":")
+        if not sep or not token:
+            p.error("--restricted-token takes TOKEN:RES[,RES...] (for example T:groups), got %r" % spec)
+        excluded = [r for r in rest.split(",") if r]
+        tokens[token] = {"exclude": excluded} if excluded else "none"
+    ds = Dataset.generate(seed=a.seed, **{r: getattr(a, r) for r in list(RESOURCES) + list(EXTRA_DEFAULTS)})
     emu = Emulator(ds, tokens=tokens, port=a.port, max_results=a.max_results, rate_limit=a.rate_limit,
                    rate_window_seconds=a.rate_window, retry_after_mode=a.retry_after_mode, timezone=a.timezone,
                    number_format=a.number_format, latency_seconds=a.latency, shuffle_ties=not a.no_shuffle_ties,
-                   show_archived_in_list=a.show_archived_in_list, seed=a.seed)
+                   show_archived_in_list=a.show_archived_in_list, seed=a.seed, date_format=a.date_format,
+                   time_format=a.time_format, latency_fixed_seconds=a.latency_fixed,
+                   latency_per_row_seconds=a.latency_per_row, workers=a.workers)
     done = threading.Event()
 
     def stop(*_):

@@ -51,7 +51,7 @@ SOFT_DELETE = {"hardware", "users", "locations", "categories", "manufacturers", 
 HARD_DELETE = {"companies", "departments"}
 
 TIMESTAMP_FIELDS = {"created_at", "updated_at", "deleted_at", "last_login", "last_audit_date",
-                    "last_checkout", "last_checkin"}
+                    "last_checkout", "last_checkin", "action_date"}
 DATE_FIELDS = {"purchase_date", "asset_eol_date", "next_audit_date", "expected_checkin", "start_date",
                "end_date"}
 
@@ -61,6 +61,12 @@ class RowBase:
 
     def get(self, k, default=None):
         return getattr(self, k, default)
+
+    def __getitem__(self, k):
+        return getattr(self, k)
+
+    def __setitem__(self, k, v):
+        setattr(self, k, v)
 
     def copy(self):
         n = self.__class__.__new__(self.__class__)
@@ -72,6 +78,12 @@ class RowBase:
 ROW_CLASSES = {
     res: type("Raw_" + res, (RowBase,), {"__slots__": tuple(fields)}) for res, fields in SCHEMAS.items()
 }
+
+
+def register_schema(res, fields):
+    """Add a resource's row shape (the later resources of extra.py) to SCHEMAS and ROW_CLASSES."""
+    SCHEMAS[res] = list(fields)
+    ROW_CLASSES[res] = type("Raw_" + res, (RowBase,), {"__slots__": tuple(fields)})
 
 
 def new_row(res, **kw):
@@ -86,19 +98,33 @@ def new_row(res, **kw):
 
 # --- static (non-resource) tables -------------------------------------------------------------
 
-# custom fields: id -> (display name, db column, format, element)
+# custom fields: id -> (display name, db column, format, element). One of each kind the real captures show
+# (captures/real-snipeit/_stored_values.json "custom_fields"): the API sends `format` upper-cased for the
+# predefined formats and the regex itself for a regex one (the MAC preset), checkbox/radio/listbox as elements.
+MAC_REGEX = "regex:/^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$/"
 CUSTOM_FIELDS = {
-    1: ("MAC Address", "_snipeit_mac_address_1", "MAC", "text"),
+    1: ("MAC Address", "_snipeit_mac_address_1", MAC_REGEX, "text"),
     2: ("RAM", "_snipeit_ram_2", "NUMERIC", "text"),
     3: ("Warranty Ref", "_snipeit_warranty_ref_3", "ANY", "text"),
     4: ("Purchase Date", "_snipeit_purchase_date_4", "DATE", "text"),
+    5: ("Leased", "_snipeit_leased_5", "ANY", "listbox"),
+    6: ("Test Checkbox", "_snipeit_test_checkbox_6", "ANY", "checkbox"),
+    7: ("Test Radio", "_snipeit_test_radio_7", "ANY", "radio"),
+    8: ("Is Refurbished", "_snipeit_is_refurbished_8", "BOOLEAN", "text"),
+    9: ("Secret Key", "_snipeit_secret_key_9", "ANY", "text"),
 }
+# field_encrypted = 1: only a superuser token sees the value, any other token gets "ENCRYPTED"
+ENCRYPTED_FIELDS = {9}
+# field_values as typed in the field editor (the real server keeps the line ending that was typed)
+FIELD_VALUES = {5: "Yes\nNo", 6: "One\r\nTwo\r\nThree", 7: "One\r\nTwo\r\nThree"}
 CUSTOM_FIELD_BY_COLUMN = {v[1]: (k,) + v for k, v in CUSTOM_FIELDS.items()}
 # fieldsets: id -> (name, [field ids])
 FIELDSETS = {
-    1: ("Laptop fields", [1, 2, 3, 4]),
+    1: ("Laptop fields", [1, 2, 3, 4, 5, 6, 7, 8, 9]),
     2: ("Network fields", [1]),
 }
+# the fields added after the first four get their values from their own generator (keeps the main one's sequence)
+LATER_FIELDS = (5, 6, 7, 8, 9)
 DEPRECIATIONS = {1: ("3 Year Straight", 36), 2: ("5 Year Straight", 60)}
 GROUPS = {1: "Admins", 2: "IT Staff", 3: "Help & Support"}
 
@@ -126,6 +152,21 @@ def add_months(datestr, months):
     m = m0 % 12 + 1
     d = min(d, calendar.monthrange(y, m)[1])
     return "%04d-%02d-%02d" % (y, m, d)
+
+
+def months_between(a, b):
+    """Whole months from date a to date b ("YYYY-MM-DD"), like Carbon's diffInMonths."""
+    m = (int(b[:4]) - int(a[:4])) * 12 + int(b[5:7]) - int(a[5:7])
+    if int(b[8:10]) < int(a[8:10]):
+        m -= 1
+    return m
+
+
+def custom_field_definitions():
+    """The custom fields as the database stores them (like _stored_values.json "custom_fields")."""
+    return [{"id": fid, "db_column": col, "name": name, "format": fmt, "element": el,
+             "field_values": FIELD_VALUES.get(fid), "field_encrypted": fid in ENCRYPTED_FIELDS}
+            for fid, (name, col, fmt, el) in sorted(CUSTOM_FIELDS.items())]
 
 
 def iso_to_ts(v):
@@ -191,13 +232,53 @@ LAST_NAMES = ["Doe", "O'Brien", "Müller", "Smith", "García", "Nguyen", "Kowals
 NOTES = [None, None, None, None, None, None, "Bought for **design** team & QA",
          "See https://example.com/tickets/123 for details", "Replaced <b>battery</b> in 2024",
          "Do _not_ reimage", "Uses \"special\" dock & it's fine", "Already &amp; encoded",
-         "Müller's spare unit", "Line one\nline two"]
+         "Müller's spare unit", "Line one\nline two",
+         "**bold** note with [a link](http://example.com/?a=1&b=2)", "- one\n- two\n- three",
+         "Line 1\nLine 2 & <b>x</b>", "A&amp;B literal", "*italic* and __strong__", "two spaces  \nbreak"]
+# rows typed to be awkward, like those of the real captures (hardware_tricky.json): their names hold "Tricky"
+TRICKY_HARDWARE = [
+    ("Tricky A&amp;B", "**bold** note with [a link](http://example.com/?a=1&b=2)", "A&B <c> \"d\" 'e'"),
+    ("Tricky O'Brien's laptop", "- one\n- two\n- three", "plain"),
+    ('Tricky Quote "x" here', "Line 1\nLine 2 & <b>x</b>", "日本 é"),
+    ("Tricky <b>bold</b> name", "O'Brien said \"hi\"", "A&amp;B"),
+    ("Tricky Café 日本", "A&amp;B literal", "A&B <c> \"d\" 'e'"),
+    ("Tricky Ampersand & Co", "日本語のメモ", "plain"),
+    ("Tricky less < than > greater", None, "日本 é"),
+    ("Tricky #039 'single'", "*italic* and __strong__", "A&amp;B"),
+]
+
+
+def _later_field_value(seed, rid, fid):
+    """Value of a field of LATER_FIELDS for asset ``rid``: deterministic, independent of the main generator."""
+    # a cheap multiplicative hash, one multiplier per field (no Random() per value: 100k assets x 5 fields)
+    h = ((seed * 1000003 + rid) * (2654435761 + 97 * 40503 * fid) % 4294967291) >> 5
+    return _LATER_VALUES[fid][h % len(_LATER_VALUES[fid])]
+
+
+_LATER_VALUES = {5: ("Yes", "No", None), 6: ("One", "One, Three", None), 7: ("One", "Two", "Three", None),
+                 8: ("1", "0", None), 9: ("s3cr3t-0&<x>", "s3cr3t-1&<x>", None)}
+
+
+def _make_tricky(ds):
+    """The first live assets of a model with the full fieldset get the awkward values of TRICKY_HARDWARE."""
+    full = {m.id for m in ds.tables["models"].values() if m.fieldset_id == 1}
+    picked = [a for _, a in sorted(ds.tables["hardware"].items()) if a.model_id in full][:len(TRICKY_HARDWARE)]
+    for n, (a, (name, notes, text)) in enumerate(zip(picked, TRICKY_HARDWARE)):
+        a.name, a.notes = name, notes
+        cf = dict(a.custom_fields or {})
+        cf.update({"_snipeit_warranty_ref_3": text, "_snipeit_ram_2": str(4 * (n % 4 + 1)),
+                   "_snipeit_purchase_date_4": "2030-%02d-15" % (n + 1), "_snipeit_is_refurbished_8": str(n % 2 ^ 1),
+                   "_snipeit_leased_5": "Yes" if n % 2 == 0 else "No", "_snipeit_secret_key_9": "s3cr3t-%d&<x>" % n})
+        a.custom_fields = cf
+        if a.purchase_date:
+            a.warranty_months = 24
 
 
 class Dataset:
     """In-memory ground truth. ``tables[res]`` maps id -> raw row object."""
 
     def __init__(self):
+        self.extra_sizes = {}
         self.tables = {r: {} for r in RESOURCES}
         self.next_id = {r: 1 for r in RESOURCES}
         self.version = 0
@@ -224,9 +305,15 @@ class Dataset:
     # -- generation ------------------------------------------------------------------------
     @classmethod
     def generate(cls, seed=1, hardware=1200, users=300, companies=5, locations=20, categories=8,
-                 manufacturers=10, suppliers=12, models=40, statuslabels=6, departments=10):
+                 manufacturers=10, suppliers=12, models=40, statuslabels=6, departments=10, licenses=None,
+                 accessories=None, consumables=None, components=None, maintenances=None, activity=None):
+        """The first ten tables now; the sizes of the later ones (None = extra.generate's defaults) are kept for
+        extra.ensure(), which generates them when an Emulator is built."""
         ds = cls()
         ds.seed = seed
+        ds.extra_sizes = {k: v for k, v in dict(licenses=licenses, accessories=accessories, consumables=consumables,
+                                                   components=components, maintenances=maintenances,
+                                                   activity=activity).items() if v is not None}
         rng = random.Random(seed)
         rr = rng.random
         ri = rng.randint
@@ -448,9 +535,14 @@ class Dataset:
                         v = opt(0.8, pick(["8", "16", "32", "64"]))
                     elif fid == 3:
                         v = opt(0.4, pick(["WR-%05d" % ri(1, 99999), "Ref <A&B>", "n/a"]))
-                    else:
+                    elif fid == 4:
                         v = pd if rr() < 0.5 else None
+                    else:
+                        continue
                     cf[col] = v
+                for fid in FIELDSETS[fs][1]:
+                    if fid in LATER_FIELDS:
+                        cf[CUSTOM_FIELDS[fid][1]] = _later_field_value(seed, i, fid)
                 key = tuple(cf.items())
                 cf = custom_cache.setdefault(key, cf) if len(custom_cache) < 50000 else cf
             name = None
@@ -486,6 +578,7 @@ class Dataset:
                 row.deleted_at = DATA_NOW - ri(3600, 86400 * 90)
                 if row.updated_at is not None:
                     row.updated_at = max(row.updated_at, row.deleted_at)
+        _make_tricky(ds)
         soft_delete("hardware", 0.03)
         soft_delete("users", 0.03)
         soft_delete("models", 0.03)
@@ -514,8 +607,8 @@ class Dataset:
     def mutate(self, resource, op, ids=None, count=None, fields=None, now=None):
         """Apply a mutation; returns the list of affected ids."""
         res = resource
-        if res not in self.tables:
-            raise KeyError("unknown resource %r" % res)
+        if res not in RESOURCES:  # the later resources (extra.py) are read-only: their rows are generated
+            raise KeyError("unknown resource %r (mutable: %s)" % (res, ", ".join(RESOURCES)))
         now = int(now if now is not None else datetime.now(timezone.utc).timestamp())
         fields = self._coerce_fields(res, fields)
         table = self.tables[res]
@@ -633,8 +726,10 @@ class Dataset:
                 v = ts_to_iso(v)
             elif f == "groups":
                 v = list(v or ())
-            elif f in ("custom_fields", "permissions") and v is not None:
+            elif f in ("custom_fields", "permissions", "log_meta") and v is not None:
                 v = dict(v)
+            elif isinstance(v, list):
+                v = list(v)
             d[f] = v
         if res == "hardware":
             if d["custom_fields"] is None:
@@ -642,6 +737,9 @@ class Dataset:
             s = self.tables["statuslabels"].get(row.status_id)
             d["status_type"] = s.type if s is not None else None
             d["archived"] = bool(s is not None and s.type == "archived")
+            # what the API sends as "eol": "48 months" (purchase date to EOL date), stored as the month count
+            d["eol"] = months_between(row.purchase_date, row.asset_eol_date) \
+                if row.purchase_date and row.asset_eol_date else None
         if res in HARD_DELETE:
             d.pop("deleted_at", None)
         return d

@@ -11,8 +11,10 @@ from datetime import datetime, timezone
 
 from .data import SCHEMAS, TIMESTAMP_FIELDS, CUSTOM_FIELD_BY_COLUMN
 from .render import Ctx, TRANSFORMERS, compute_counts, laravel_json, t_supplier, full_name
+from . import extra
 
 MAX_RESULTS_DEFAULT = 500
+PLAIN_HARDWARE = "hardware:no-decrypt"
 
 
 class ServerError(Exception):
@@ -129,6 +131,11 @@ _COUNT_COLS = {
 for _res, _m in _COUNT_COLS.items():
     for _col, _key in _m.items():
         ALLOWED[_res][_col] = _cnt(_key)
+# the later resources: direct columns only, all falling back to created_at (none allows updated_at)
+for _res, _cols in extra.ALLOWED.items():
+    ALLOWED[_res] = {c: c for c in _cols}
+ALLOWED["seats"] = {"updated_at": "updated_at"}  # LicenseSeatsController ignores sort=: always updated_at
+ALLOWED["fields"] = ALLOWED["fieldsets"] = {"id": "id"}  # CustomFieldsController: everything, by id
 
 SPECIAL = {
     "hardware": {"model": ("rel", "models", "model_id", "name"),
@@ -162,7 +169,11 @@ SPECIAL = {
 }
 FALLBACK = {"hardware": "created_at", "users": "first_name", "companies": "created_at", "locations": "created_at",
             "categories": "assets_count", "manufacturers": "created_at", "suppliers": "created_at",
-            "models": "created_at", "statuslabels": "created_at", "departments": "created_at"}
+            "models": "created_at", "statuslabels": "created_at", "departments": "created_at",
+            "seats": "updated_at", "fields": "id", "fieldsets": "id"}
+for _res in extra.TABLES:
+    SPECIAL.setdefault(_res, {})
+    FALLBACK.setdefault(_res, "created_at")
 
 EXACT_FILTERS = {
     "hardware": "status_id asset_tag serial model_id location_id rtd_location_id supplier_id company_id "
@@ -179,6 +190,12 @@ EXACT_FILTERS = {
     "statuslabels": "name".split(),
     "departments": "name company_id manager_id location_id".split(),
 }
+for _res in extra.TABLES:
+    EXACT_FILTERS.setdefault(_res, [])
+# paging quirks: "all" = no limit/offset/sort (fields, fieldsets); "wrap" = an offset past the end restarts at 0
+PAGING = {"fields": "all", "fieldsets": "all", "seats": "wrap"}
+# a path parameter that scopes the rows (/licenses/{id}/seats): passed in the query under this key
+SCOPE_KEY = "__scope"
 
 
 def _norm(v):
@@ -215,6 +232,8 @@ class Engine:
         self.settings = settings
         self.lock = threading.RLock()
         self._row_cache = {r: {} for r in ds.tables}
+        # assets as a user who may not decrypt encrypted custom fields sees them (rendered apart, cached apart)
+        self._row_cache[PLAIN_HARDWARE] = {}
         self._query_cache = OrderedDict()
         self._counts = None
         self._caches = {}
@@ -238,11 +257,12 @@ class Engine:
         """After a mutation of ``ids`` in ``res``: only hardware rows are cached per row independently."""
         if res != "hardware":
             return self.invalidate_all()
-        hc = self._row_cache["hardware"]
-        for i in ids:
-            hc.pop(i, None)
+        for key in ("hardware", PLAIN_HARDWARE):
+            hc = self._row_cache[key]
+            for i in ids:
+                hc.pop(i, None)
         for r, c in self._row_cache.items():
-            if r != "hardware":
+            if r not in ("hardware", PLAIN_HARDWARE):
                 c.clear()
         self._reset_queries()
 
@@ -258,6 +278,7 @@ class Engine:
         day = self.now_ts() // 86400
         if day != self._cache_day:
             self._row_cache["hardware"].clear()  # 'age'/book_value depend on today
+            self._row_cache[PLAIN_HARDWARE].clear()
             self._cache_day = day
 
     def counts(self):
@@ -265,8 +286,8 @@ class Engine:
             self._counts = compute_counts(self.ds, bool(self.settings.get("show_archived_in_list")))
         return self._counts
 
-    def ctx(self):
-        return Ctx(self.ds, self.settings, self.counts(), self.now_ts(), self._caches)
+    def ctx(self, decrypt=True):
+        return Ctx(self.ds, self.settings, self.counts(), self.now_ts(), self._caches, decrypt=decrypt)
 
     # -- visibility and filters ---------------------------------------------------------------
     def _visible(self, res, q):
@@ -311,6 +332,11 @@ class Engine:
             return [r for r in rows if r.deleted_at is not None]
         if res in ("companies", "departments"):
             return list(rows)
+        if res == "seats":
+            lic = int(q[SCOPE_KEY])
+            return [r for r in rows if r.license_id == lic]
+        if res == "licenses" and q.get("deleted") == "true":
+            return [r for r in rows if r.deleted_at is not None]
         return [r for r in rows if r.deleted_at is None]
 
     def _filter(self, res, q, rows, ctx):
@@ -356,7 +382,7 @@ class Engine:
             for p in ("created_at", "updated_at"):
                 if q.get(p):
                     rows = [r for r in rows if ctx.dt_text(getattr(r, p)) == q[p]]
-        if q.get("search"):
+        if q.get("search") and res not in PAGING:
             rows = self._search(res, rows, q["search"])
         return rows
 
@@ -493,7 +519,9 @@ class Engine:
     def _ordered(self, res, q, ctx):
         """Cached (ids, tie_starts, tie_ends) of the filtered+sorted result."""
         order = "asc" if q.get("order") == "asc" else "desc"
-        spec = self._sort_spec(res, q.get("sort"))
+        if PAGING.get(res) == "all":
+            order = "asc"
+        spec = self._sort_spec(res, q.get("sort") if res not in PAGING else None)
         fkey = tuple(sorted((k, v) for k, v in q.items() if k not in ("limit", "offset", "order", "sort")))
         key = (res, fkey, spec, order, bool(self.settings.get("show_archived_in_list")))
         hit = self._query_cache.get(key)
@@ -527,7 +555,7 @@ class Engine:
 
     # -- rendering ---------------------------------------------------------------------------
     def _render_json(self, res, rid, ctx):
-        cache = self._row_cache[res]
+        cache = self._row_cache[res if ctx.decrypt or res != "hardware" else PLAIN_HARDWARE]
         s = cache.get(rid)
         if s is None:
             row = self.ds.tables[res][rid]
@@ -538,15 +566,24 @@ class Engine:
 
     def list(self, res, q):
         """Returns the JSON text of a list response (raises ServerError)."""
+        return self.list_page(res, q)[0]
+
+    def list_page(self, res, q, decrypt=True):
+        """(JSON text of a list response, number of rows in it); raises ServerError."""
         with self.lock:
             self._check()
             self.request_counter += 1
-            ctx = self.ctx()
+            ctx = self.ctx(decrypt)
             ids, starts, ends = self._ordered(res, q, ctx)
             total = len(ids)
             max_results = int(self.settings.get("max_results", MAX_RESULTS_DEFAULT))
             limit = api_limit(q.get("limit") or None, max_results)
             offset = api_offset(q.get("offset") or None, total, models=(res == "models"))
+            paging = PAGING.get(res)
+            if paging == "all":
+                limit, offset = total, 0
+            elif paging == "wrap" and offset >= total:
+                offset = 0
             end = min(offset + limit, total)
             page = ids[offset:end]
             if starts and self.settings.get("shuffle_ties", True) and page:
@@ -563,9 +600,18 @@ class Engine:
                         page[lo - offset:hi - offset] = grp[lo - gs:hi - gs]
                     gi += 1
             parts = [self._render_json(res, rid, ctx) for rid in page]
-            return '{"total":%d,"rows":[%s]}' % (total, ",".join(parts))
+            return '{"total":%d,"rows":[%s]}' % (total, ",".join(parts)), len(parts)
 
-    def single(self, res, rid):
+    def me(self, user_id):
+        """The /users/me row of ``user_id`` (the token's own user), or None."""
+        with self.lock:
+            self._check()
+            row = self.ds.tables["users"].get(user_id)
+            if row is None:
+                return None
+            return TRANSFORMERS["users"](self.ctx(), row)
+
+    def single(self, res, rid, decrypt=True):
         """Returns a JSON-able dict (row) or None when not found."""
         with self.lock:
             self._check()
@@ -576,9 +622,9 @@ class Engine:
             row = self.ds.tables[res].get(rid)
             if row is None:
                 return None
-            if res not in ("hardware", "users", "companies", "departments") and row.deleted_at is not None:
+            if res not in ("hardware", "users", "companies", "departments") and row.get("deleted_at") is not None:
                 return None
-            ctx = self.ctx()
+            ctx = self.ctx(decrypt)
             if res == "suppliers":
                 return t_supplier(ctx, row, single=True)
             return TRANSFORMERS[res](ctx, row)

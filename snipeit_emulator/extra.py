@@ -1,21 +1,22 @@
 """The list endpoints beyond the first ten (Snipe-IT v8.1.4): licenses, license seats, accessories, consumables,
 components, maintenances, depreciations, groups, custom fields, fieldsets and the activity report.
 
-Rows are plain dicts of RAW values (same conventions as data.py: unescaped strings, epoch datetimes, "YYYY-MM-DD"
-dates, float money). They are generated deterministically from the dataset's seed and its existing tables and
-attached to the Dataset as ``ds.extra`` (see :func:`ensure`). Each endpoint reproduces its controller's index():
-``{"total", "rows"}`` envelope, PHP limit/offset, the sort allow-list with its fallback (``created_at`` for all of
-them; note that none allows ``updated_at``), arbitrary order of ties, ``e()`` escaping and date objects.
-Quirks kept: /fields and /fieldsets ignore limit/offset and sort (they return everything); license seats are always
-ordered by ``updated_at`` (``sort`` is ignored) and an offset past the end restarts at 0.
+This module holds what is particular to them: their generator, their row shapes (``SCHEMAS``, registered into
+data.py), their transformers (registered into render.TRANSFORMERS) and their sort allow-lists. Everything else
+goes the same way as for the first ten resources: the rows live in ``ds.tables`` as ``__slots__`` objects of RAW
+values (unescaped strings, epoch datetimes, "YYYY-MM-DD" dates, float money), the engine lists them (visibility,
+search, sort allow-list with its fallback, PHP limit/offset, ties in arbitrary order, cached JSON per row) and
+the truth comes from ``Dataset.truth_row``. The registry (registry.py) names each resource's path, permission
+and paging quirk: /fields and /fieldsets ignore limit/offset and sort (they return everything); license seats
+are always ordered by ``updated_at`` (``sort`` is ignored) and an offset past the end restarts at 0.
 """
 from __future__ import annotations
 
 import random
 
-from .data import CUSTOM_FIELDS, DATA_NOW, DEPRECIATIONS, EPOCH_START, FIELDSETS, GROUPS, ts_to_iso
-from .engine import _norm, api_limit, api_offset, MAX_RESULTS_DEFAULT
-from .render import e, en, md, money, full_name, laravel_json
+from .data import (CUSTOM_FIELDS, DATA_NOW, DEPRECIATIONS, ENCRYPTED_FIELDS, EPOCH_START, FIELD_VALUES, FIELDSETS,
+                   GROUPS, new_row, register_schema, ts_to_iso)
+from .render import TRANSFORMERS as ROW_TRANSFORMERS, e, en, md, money, full_name
 
 EXTRA_RESOURCES = ["licenses", "accessories", "consumables", "components", "maintenances", "depreciations",
                    "groups", "fields", "fieldsets", "activity"]
@@ -75,9 +76,10 @@ def generate(ds, licenses=12, accessories=15, consumables=10, components=8, main
         x["groups"][gid] = common(gid, name=name, notes=opt(0.5, "Group & notes"),
                                   permissions={"admin": "1"} if gid == 1 else {"assets.view": "1"})
     for fid, (name, col, fmt, element) in CUSTOM_FIELDS.items():
-        x["fields"][fid] = common(fid, name=name, db_column=col, format=fmt, element=element, field_values=None,
-                                  show_in_listview=True, display_in_user_view=False, auto_add_to_fieldsets=False,
-                                  encrypted=False)
+        x["fields"][fid] = common(fid, name=name, db_column=col, format=fmt, element=element,
+                                  field_values=FIELD_VALUES.get(fid), show_in_listview=True,
+                                  display_in_user_view=False, auto_add_to_fieldsets=False,
+                                  encrypted=fid in ENCRYPTED_FIELDS)
     for fsid, (name, fids) in FIELDSETS.items():
         x["fieldsets"][fsid] = common(fsid, name=name, fields=list(fids))
     seat_id = 1
@@ -131,13 +133,15 @@ def generate(ds, licenses=12, accessories=15, consumables=10, components=8, main
                                       is_warranty=rng.random() < 0.3, start_date=sd, completion_date=done,
                                       asset_maintenance_time=rng.randint(1, 40) if done else None,
                                       cost=opt(0.6, round(rng.uniform(10, 900), 2)), notes=pick(notes))
+    # ids per item table sorted once: a 100,000-entry log must not sort a table per entry
+    item_ids = {k: sorted(x[k] if k in x else t[k]) for k in ("hardware", "users", "licenses", "accessories")}
     for i in range(1, activity + 1):
         c = EPOCH_START + int(rng.random() * (DATA_NOW - EPOCH_START))
         item_type = pick(["hardware", "users", "licenses", "accessories"])
-        table = x[item_type] if item_type in x else t[item_type]
         x["activity"][i] = dict(id=i, created_at=c, updated_at=c, deleted_at=None, created_by=opt(0.95, 1),
                                 action_type=pick(["checkout", "checkin from", "update", "create new", "audit"]),
-                                item_type=item_type, item_id=pick(sorted(table)), target_type=None, target_id=None,
+                                item_type=item_type, item_id=pick(item_ids[item_type]), target_type=None,
+                                target_id=None,
                                 note=opt(0.3, "Moved to **HQ** & tagged"), remote_ip=opt(0.5, "10.0.0.%d" % i),
                                 user_agent=opt(0.5, "Mozilla/5.0 <test>"), action_source=opt(0.5, "gui"),
                                 action_date=c, log_meta=None)
@@ -147,6 +151,14 @@ def generate(ds, licenses=12, accessories=15, consumables=10, components=8, main
     for n, r in enumerate(ordered, 1):
         r["id"] = n
         x["activity"][n] = r
+    # checkouts name their target user (drawn apart, so the main generator's sequence stays as it was)
+    trng = random.Random(ds.seed * 7741)
+    for r in x["activity"].values():
+        if r["action_type"] in ("checkout", "checkin from") and users:
+            r["target_type"], r["target_id"] = "user", users[int(trng.random() * len(users))]
+        elif r["action_type"] == "update" and trng.random() < 0.7:
+            # the changed columns with their old and new values, stored raw (the transformer escapes them)
+            r["log_meta"] = {"notes": {"old": "Created by DB seeder", "new": "edited & <changed> %d" % r["id"]}}
     # soft deletes, one per soft-deleting resource with enough rows
     for res in ("licenses", "accessories", "maintenances"):
         rid = sorted(x[res])[-2]
@@ -155,9 +167,41 @@ def generate(ds, licenses=12, accessories=15, consumables=10, components=8, main
     return x
 
 
+_STAMPS = "id created_at updated_at deleted_at created_by".split()
+SCHEMAS = {  # row shape of each later resource (the raw columns the generator fills)
+    "licenses": _STAMPS + "name serial seats company_id manufacturer_id supplier_id category_id depreciation_id "
+                          "order_number purchase_order purchase_date termination_date expiration_date purchase_cost "
+                          "notes min_amt license_name license_email reassignable maintained".split(),
+    "maintenances": _STAMPS + "asset_id title supplier_id asset_maintenance_type is_warranty start_date "
+                              "completion_date asset_maintenance_time cost notes".split(),
+    "depreciations": _STAMPS + "name months depreciation_min depreciation_type".split(),
+    "groups": _STAMPS + "name notes permissions".split(),
+    "fields": _STAMPS + "name db_column format element field_values show_in_listview display_in_user_view "
+                        "auto_add_to_fieldsets encrypted".split(),
+    "fieldsets": _STAMPS + "name fields".split(),
+    "activity": _STAMPS + "action_type item_type item_id target_type target_id note remote_ip user_agent "
+                          "action_source action_date log_meta".split(),
+    "seats": "id license_id assigned_to asset_id notes created_at updated_at".split(),
+}
+for _res in ("accessories", "consumables", "components"):
+    SCHEMAS[_res] = _STAMPS + "name company_id manufacturer_id supplier_id category_id location_id model_number " \
+                              "order_number item_no serial qty min_amt purchase_date purchase_cost notes " \
+                              "checkouts_count image".split()
+for _res, _fields in SCHEMAS.items():
+    register_schema(_res, _fields)
+TABLES = EXTRA_RESOURCES + ["seats"]
+
+
+EXTRA_SIZES = ("licenses", "accessories", "consumables", "components", "maintenances", "activity")
+
+
 def ensure(ds):
+    """Generate the later resources once (sizes from ``Dataset.generate(activity=..., ...)``) and store them in
+    ``ds.tables`` next to the first ten."""
     if getattr(ds, "extra", None) is None:
-        ds.extra = generate(ds)
+        for res, rows in generate(ds, **getattr(ds, "extra_sizes", {})).items():
+            ds.tables[res] = {rid: new_row(res, **r) for rid, r in rows.items()}
+        ds.extra = {res: ds.tables[res] for res in TABLES}
     return ds.extra
 
 
@@ -165,12 +209,13 @@ def log_mutation(ds, resource, op, ids, now):
     """Append one action_log row per mutated row, as the real model observers do."""
     x = ensure(ds)
     log = x["activity"]
+    nid = max(log, default=0)
     for rid in ids:
-        nid = max(log, default=0) + 1
-        log[nid] = dict(id=nid, created_at=now, updated_at=now, deleted_at=None, created_by=1,
-                        action_type=ACTION_WORDS.get(op, op), item_type=resource, item_id=rid, target_type=None,
-                        target_id=None, note=None, remote_ip="127.0.0.1", user_agent="emulator",
-                        action_source="api", action_date=now, log_meta=None)
+        nid += 1
+        log[nid] = new_row("activity", id=nid, created_at=now, updated_at=now, deleted_at=None, created_by=1,
+                           action_type=ACTION_WORDS.get(op, op), item_type=resource, item_id=rid,
+                           target_type=None, target_id=None, note=None, remote_ip="127.0.0.1",
+                           user_agent="emulator", action_source="api", action_date=now, log_meta=None)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -183,6 +228,11 @@ def _ref(table, rid, attr="name"):
         return None
     name = full_name(r) if attr == "user" else (r.get(attr) if isinstance(r, dict) else getattr(r, attr))
     return {"id": rid, "name": e(name)}
+
+
+def _numeric(x):
+    """The DECIMAL column as PDO hands it to PHP: a string with two decimals ("299.99"), null when empty."""
+    return None if x is None else "%.2f" % x
 
 
 def _date(c, s):
@@ -209,7 +259,7 @@ def t_license(c, r, x):
                 order_number=en(r["order_number"]), purchase_order=en(r["purchase_order"]),
                 purchase_date=_date(c, r["purchase_date"]), termination_date=_date(c, r["termination_date"]),
                 depreciation=_ref(x["depreciations"], r["depreciation_id"]),
-                purchase_cost=money(r["purchase_cost"], c.numfmt), purchase_cost_numeric=r["purchase_cost"],
+                purchase_cost=money(r["purchase_cost"], c.numfmt), purchase_cost_numeric=_numeric(r["purchase_cost"]),
                 notes=md(r["notes"]), expiration_date=_date(c, r["expiration_date"]), seats=r["seats"],
                 free_seats_count=free, remaining=free, min_amt=r["min_amt"] or None,
                 license_name=en(r["license_name"]), license_email=en(r["license_email"]),
@@ -220,36 +270,76 @@ def t_license(c, r, x):
                                    "delete": True})
 
 
-def _stock(c, r, res):
+def _stock_refs(c, r):
     t = c.t
-    d = dict(id=r["id"], name=e(r["name"]), image=None, company=_ref(t["companies"], r["company_id"]),
-             manufacturer=_ref(t["manufacturers"], r["manufacturer_id"]),
-             supplier=_ref(t["suppliers"], r["supplier_id"]), category=_ref(t["categories"], r["category_id"]),
-             location=_ref(t["locations"], r["location_id"]), model_number=en(r["model_number"]),
-             notes=md(r["notes"]), qty=r["qty"] if (r["qty"] or res != "accessories") else None,
-             purchase_date=_date(c, r["purchase_date"]), purchase_cost=money(r["purchase_cost"], c.numfmt),
-             order_number=e(r["order_number"]) if res != "accessories" else en(r["order_number"]),
-             min_amt=r["min_amt"] if res == "components" else (r["min_amt"] or (0 if res == "consumables" else None)),
-             remaining=r["qty"] - r["checkouts_count"], created_by=_user(c, r["created_by"]), **_dates(c, r))
-    if res == "accessories":
-        d["checkouts_count"] = r["checkouts_count"]
-    if res == "consumables":
-        d["item_no"] = e(r["item_no"])
-    if res == "components":
-        d["serial"] = en(r["serial"])
-        d["user_can_checkout"] = 1 if d["remaining"] > 0 else 0
-    d["available_actions"] = {"checkout": True, "checkin": True, "update": True, "delete": True}
-    return d
+    return dict(company=_ref(t["companies"], r["company_id"]),
+                manufacturer=_ref(t["manufacturers"], r["manufacturer_id"]),
+                supplier=_ref(t["suppliers"], r["supplier_id"]), category=_ref(t["categories"], r["category_id"]),
+                location=_ref(t["locations"], r["location_id"]))
+
+
+def t_accessory(c, r, x):
+    """AccessoriesTransformer (v8.1.4): min_qty/remaining_qty next to their old names min_amt/remaining."""
+    f = _stock_refs(c, r)
+    remaining = r["qty"] - r["checkouts_count"]
+    return dict(id=r["id"], name=e(r["name"]), image=None, company=f["company"], manufacturer=f["manufacturer"],
+                supplier=f["supplier"], model_number=en(r["model_number"]), category=f["category"],
+                location=f["location"], notes=md(r["notes"]), qty=r["qty"] if r["qty"] else None,
+                purchase_date=_date(c, r["purchase_date"]), purchase_cost=money(r["purchase_cost"], c.numfmt),
+                order_number=en(r["order_number"]), min_qty=r["min_amt"] or None, min_amt=r["min_amt"] or None,
+                remaining_qty=remaining, remaining=remaining, checkouts_count=r["checkouts_count"],
+                created_by=_user(c, r["created_by"]), **_dates(c, r),
+                available_actions={"checkout": remaining > 0, "checkin": False, "update": True, "delete": True,
+                                   "clone": True},
+                user_can_checkout=remaining > 0)
+
+
+def t_consumable(c, r, x):
+    f = _stock_refs(c, r)
+    remaining = r["qty"] - r["checkouts_count"]
+    return dict(id=r["id"], name=e(r["name"]), image=None, category=f["category"], company=f["company"],
+                item_no=e(r["item_no"]), location=f["location"], manufacturer=f["manufacturer"],
+                supplier=f["supplier"], min_amt=r["min_amt"] or 0, model_number=en(r["model_number"]),
+                remaining=remaining, order_number=e(r["order_number"]),
+                purchase_cost=money(r["purchase_cost"], c.numfmt), purchase_date=_date(c, r["purchase_date"]),
+                qty=r["qty"], notes=md(r["notes"]), created_by=_user(c, r["created_by"]), **_dates(c, r),
+                user_can_checkout=remaining > 0,
+                available_actions={"checkout": True, "checkin": True, "update": True, "delete": True,
+                                   "clone": True})
+
+
+def t_component(c, r, x):
+    f = _stock_refs(c, r)
+    remaining = r["qty"] - r["checkouts_count"]
+    # user_can_checkout is an int here (1/0), unlike every other transformer
+    return dict(id=r["id"], name=e(r["name"]), image=None, serial=en(r["serial"]), location=f["location"],
+                qty=r["qty"], min_amt=r["min_amt"], category=f["category"], supplier=f["supplier"],
+                manufacturer=f["manufacturer"], model_number=en(r["model_number"]), order_number=e(r["order_number"]),
+                purchase_date=_date(c, r["purchase_date"]), purchase_cost=money(r["purchase_cost"], c.numfmt),
+                remaining=remaining, company=f["company"], notes=md(r["notes"]),
+                created_by=_user(c, r["created_by"]), **_dates(c, r), user_can_checkout=1 if remaining > 0 else 0,
+                available_actions={"checkout": True, "checkin": True, "update": True, "delete": True})
 
 
 def t_maintenance(c, r, x):
     t = c.t
     a = t["hardware"].get(r["asset_id"])
-    asset = None
+    asset = model = status = None
     if a is not None:
         asset = {"id": a.id, "name": en(a.name), "asset_tag": e(a.asset_tag), "serial": e(a.serial),
-                 "deleted_at": c.dt(a.deleted_at), "created_at": c.dt(a.created_at)}
-    return dict(id=r["id"], asset=asset, title=en(r["title"]), notes=md(r["notes"]),
+                 "deleted_at": c.dt(a.deleted_at), "created_at": c.dt(a.created_at),
+                 "updated_at": c.dt(a.updated_at)}
+        m = t["models"].get(a.model_id)
+        if m is not None:  # MaintenancesTransformer names the model with its number: "Macbook Pro 13&quot; 5190"
+            model = {"id": m.id, "name": e(m.name) + (" " + e(m.model_number) if m.model_number else "")}
+        s = t["statuslabels"].get(a.status_id)
+        if s is not None:
+            status = {"id": s.id, "name": e(s.name), "status_type": e(s.type),
+                      "status_meta": "deployed" if a.assigned_to else e(s.type)}
+    ref = (lambda tab, col: _ref(t[tab], getattr(a, col))) if a is not None else (lambda tab, col: None)
+    return dict(id=r["id"], asset=asset, model=model, status_label=status, company=ref("companies", "company_id"),
+                title=en(r["title"]), location=ref("locations", "location_id"),
+                rtd_location=ref("locations", "rtd_location_id"), notes=md(r["notes"]),
                 supplier=_ref(t["suppliers"], r["supplier_id"]), cost=money(r["cost"], c.numfmt),
                 asset_maintenance_type=e(r["asset_maintenance_type"]), start_date=_date(c, r["start_date"]),
                 asset_maintenance_time=r["asset_maintenance_time"], completion_date=_date(c, r["completion_date"]),
@@ -275,7 +365,10 @@ def t_group(c, r, x):
 
 def t_field(c, r, x):
     return dict(id=r["id"], name=e(r["name"]), db_column_name=e(r["db_column"]), format=e(r["format"]),
-                field_values=en(r["field_values"]), field_values_array=None, type=e(r["element"]), required=False,
+                field_values=en(r["field_values"]),
+                # split on "\r\n" only: a listbox typed with "\n" comes back as one value ("Yes\nNo"), as in fields.json
+                field_values_array=[e(v) for v in r["field_values"].split("\r\n")] if r["field_values"] else None,
+                type=e(r["element"]), required=False,
                 display_in_user_view=r["display_in_user_view"], auto_add_to_fieldsets=r["auto_add_to_fieldsets"],
                 show_in_listview=r["show_in_listview"], display_checkin=False, display_checkout=False,
                 display_audit=False, **_dates(c, r))
@@ -293,7 +386,8 @@ def t_seat(c, r, x):
     a = c.t["hardware"].get(r["asset_id"]) if r["asset_id"] else None
     lic = x["licenses"][r["license_id"]]
     return dict(id=r["id"], license_id=r["license_id"], updated_at=c.dt(r["updated_at"]),
-                assigned_user={"id": u.id, "name": e(full_name(u)), "email": e(u.email), "department": None,
+                assigned_user={"id": u.id, "name": e(full_name(u)), "email": e(u.email),
+                               "department": _ref(c.t["departments"], u.department_id),
                                "created_at": c.dt(r["created_at"])} if u is not None else None,
                 assigned_asset={"id": a.id, "name": e(a.name or a.asset_tag),
                                 "created_at": c.dt(r["created_at"])} if a is not None else None,
@@ -303,7 +397,20 @@ def t_seat(c, r, x):
                                    "delete": True})
 
 
+ICONS = {"update": "fa-solid fa-pen", "create new": "fa-solid fa-plus", "checkout": "fa-solid fa-rotate-left",
+         "checkin from": "fa-solid fa-rotate-right", "audit": "fa-solid fa-clipboard-check",
+         "delete": "fa-solid fa-trash", "restore": "fa-solid fa-trash-arrow-up"}
+
+
+def _clean_meta(meta):
+    """ActionlogsTransformer::clean_field(): each changed column's old/new value escaped."""
+    if not meta:
+        return None
+    return {k: {"old": e(v.get("old")), "new": e(v.get("new"))} for k, v in meta.items()}
+
+
 def t_activity(c, r, x):
+    """ActionlogsTransformer: no available_actions; next_audit_date only for asset items; target for checkouts."""
     res = r["item_type"]
     table = x.get(res) if res in x else c.t.get(res, {})
     item = table.get(r["item_id"]) if table else None
@@ -315,89 +422,42 @@ def t_activity(c, r, x):
     admin = c.t["users"].get(r["created_by"]) if r["created_by"] else None
     who = {"id": admin.id, "name": e(full_name(admin)), "first_name": e(admin.first_name),
            "last_name": e(admin.last_name)} if admin is not None else None
-    return dict(id=r["id"], icon="fas fa-barcode", file=None, item=item_ref, location=None,
-                created_at=c.dt(r["created_at"]), updated_at=c.dt(r["updated_at"]), next_audit_date=None,
-                days_to_next_audit=None, action_type=r["action_type"], admin=who, created_by=who, target=None,
-                note=md(r["note"]), signature_file=None, log_meta=r["log_meta"], remote_ip=r["remote_ip"],
-                user_agent=r["user_agent"], action_source=r["action_source"], action_date=c.dt(r["action_date"]),
-                available_actions={"clone": False, "update": False})
+    target = None
+    if r.get("target_type") == "user":
+        u = c.t["users"].get(r["target_id"])
+        if u is not None:
+            target = {"id": u.id, "name": e(full_name(u)), "type": "user"}
+    next_audit = None
+    if res == "hardware" and item is not None:
+        next_audit = _date(c, item.next_audit_date or ts_to_iso(r["created_at"])[:10])
+    icon = "fa-solid fa-user-plus" if (res == "users" and r["action_type"] == "create new") else \
+        ICONS.get(r["action_type"], "fa-solid fa-barcode")
+    return dict(id=r["id"], icon=icon, file=None, item=item_ref, location=None,
+                created_at=c.dt(r["created_at"]), updated_at=c.dt(r["updated_at"]), next_audit_date=next_audit,
+                days_to_next_audit=0, action_type=r["action_type"], admin=who, created_by=who, target=target,
+                note=md(r["note"]), signature_file=None, log_meta=_clean_meta(r["log_meta"]), remote_ip=r["remote_ip"],
+                user_agent=r["user_agent"], action_source=r["action_source"], action_date=c.dt(r["action_date"]))
 
 
-TRANSFORMERS = {"licenses": t_license, "accessories": lambda c, r, x: _stock(c, r, "accessories"),
-                "consumables": lambda c, r, x: _stock(c, r, "consumables"),
-                "components": lambda c, r, x: _stock(c, r, "components"), "maintenances": t_maintenance,
+TRANSFORMERS = {"licenses": t_license, "accessories": t_accessory, "consumables": t_consumable,
+                "components": t_component, "maintenances": t_maintenance,
                 "depreciations": t_depreciation, "groups": t_group, "fields": t_field, "fieldsets": t_fieldset,
                 "seats": t_seat, "activity": t_activity}
 
 
-# ------------------------------------------------------------------------------------------------
-# listing
+def _bind(f):
+    # the engine renders every resource as transformer(ctx, row); these also need the other later tables
+    return lambda c, r: f(c, r, c.ds.extra)
 
 
-def _ordered(rows, key, order, rng):
-    """Sort by key (ties in arbitrary order, like MySQL without a tie-breaker)."""
-    rows = sorted(rows, key=lambda r: r["id"])
-    rows.sort(key=lambda r: _norm(r.get(key)), reverse=(order == "desc"))
-    out, i = [], 0
-    while i < len(rows):
-        j = i + 1
-        while j < len(rows) and _norm(rows[j].get(key)) == _norm(rows[i].get(key)):
-            j += 1
-        grp = rows[i:j]
-        if rng is not None and len(grp) > 1:
-            rng.shuffle(grp)
-        out.extend(grp)
-        i = j
-    return out
-
-
-def list_json(engine, res, q, license_id=None):
-    """JSON text of an index() answer, or None when the license of /licenses/{id}/seats does not exist."""
-    ds = engine.ds
-    x = ensure(ds)
-    ctx = engine.ctx()
-    engine.request_counter += 1
-    shuffle = engine.settings.get("shuffle_ties", True)
-    rng = random.Random(int(engine.settings.get("seed", 1)) * 1000003 + engine.request_counter) if shuffle else None
-    max_results = int(engine.settings.get("max_results", MAX_RESULTS_DEFAULT))
-    order = "asc" if q.get("order") == "asc" else "desc"
-    if res in ("fields", "fieldsets"):  # CustomFieldsController::index(): everything, no paging, no sort
-        rows = [x[res][k] for k in sorted(x[res])]
-        return laravel_json({"total": len(rows), "rows": [TRANSFORMERS[res](ctx, r, x) for r in rows]})
-    if res == "seats":
-        if license_id not in x["licenses"] or x["licenses"][license_id]["deleted_at"]:
-            return None
-        rows = [s for s in x["seats"].values() if s["license_id"] == license_id]
-        rows = _ordered(rows, "updated_at", order, rng)  # sort= is ignored
-        total = len(rows)
-        offset = api_offset(q.get("offset") or None, total)
-        if offset >= total:
-            offset = 0
-    else:
-        table = x[res]
-        if res in SOFT_DELETE and q.get("deleted") == "true" and res == "licenses":
-            rows = [r for r in table.values() if r["deleted_at"]]
-        else:
-            rows = [r for r in table.values() if not r.get("deleted_at")]
-        sort = q.get("sort")
-        col = sort if sort in ALLOWED[res] else "created_at"
-        rows = _ordered(rows, col, order, rng)
-        total = len(rows)
-        offset = api_offset(q.get("offset") or None, total)
-    limit = api_limit(q.get("limit") or None, max_results)
-    page = rows[offset:offset + limit]
-    return laravel_json({"total": total, "rows": [TRANSFORMERS[res](ctx, r, x) for r in page]})
+ROW_TRANSFORMERS.update({res: _bind(f) for res, f in TRANSFORMERS.items()})
 
 
 def truth(ds, res):
-    """Raw rows (datetimes as ISO-8601 UTC) of a new resource; 'license_seats' for the seats of every license."""
+    """Raw rows (datetimes as ISO-8601 UTC) of a later resource; 'license_seats' for the seats of every license
+    that is not deleted."""
     x = ensure(ds)
     key = "seats" if res == "license_seats" else res
-    out = []
-    for _, r in sorted(x[key].items()):
-        d = {k: (ts_to_iso(v) if k in ("created_at", "updated_at", "deleted_at", "action_date") else v)
-             for k, v in r.items()}
-        if key == "seats" and x["licenses"][r["license_id"]]["deleted_at"]:
-            continue
-        out.append(d)
-    return out
+    with ds.lock:
+        return [ds.truth_row(key, r) for _, r in sorted(x[key].items())
+                if key != "seats" or not x["licenses"][r.license_id].deleted_at]

@@ -5,10 +5,18 @@ import json
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from .data import CUSTOM_FIELDS, FIELDSETS, DEPRECIATIONS, GROUPS, add_months
+from .data import CUSTOM_FIELDS, ENCRYPTED_FIELDS, FIELDSETS, DEPRECIATIONS, GROUPS, add_months, months_between
 from .parsedown import markdown_inline
 
 APP_URL = "https://snipe.example.com"
+# Snipe-IT's localization settings (resources/macros/macros.php): the nine date display formats it offers, and
+# the time formats; the real demo (and the captures) use "D M d, Y" / "g:iA" -> "Tue Jan 15, 2030 7:18AM"
+DATE_DISPLAY_FORMATS = ("Y-m-d", "D M d, Y", "M j, Y", "d M, Y", "m/d/Y", "n/d/y", "d/m/Y", "d.m.Y", "Y.m.d.")
+TIME_DISPLAY_FORMATS = ("g:iA", "h:i A", "H:i", "h:i a")
+DEFAULT_DATE_FORMAT = "D M d, Y"
+DEFAULT_TIME_FORMAT = "g:iA"
+# what AssetsTransformer sends for an encrypted field to a user who is not a superuser
+ENCRYPTED_PLACEHOLDER = "ENCRYPTED"
 
 _E_TABLE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#039;"})
 
@@ -61,24 +69,31 @@ _PHP_FMT = {
 }
 
 
+_COMPILED = {}
+_NOPAD = {"j": lambda d: str(d.day), "n": lambda d: str(d.month), "g": lambda d: str(int(d.strftime("%I"))),
+          "G": lambda d: str(d.hour), "a": lambda d: d.strftime("%p").lower()}
+
+
 def php_date(fmt, dt):
-    out = []
-    for ch in fmt:
-        if ch in _PHP_FMT:
-            out.append(dt.strftime(_PHP_FMT[ch]))
-        elif ch == "a":
-            out.append(dt.strftime("%p").lower())
-        elif ch == "g":
-            out.append(str(int(dt.strftime("%I"))))
-        elif ch == "G":
-            out.append(str(dt.hour))
-        elif ch == "j":
-            out.append(str(dt.day))
-        elif ch == "n":
-            out.append(str(dt.month))
-        else:
-            out.append(ch)
-    return "".join(out)
+    """PHP date() for the codes Snipe-IT's display formats use, compiled once per format into one strftime call
+    (plus the unpadded codes j, n, g, G and a, substituted after): rendering a page formats thousands of dates."""
+    c = _COMPILED.get(fmt)
+    if c is None:
+        pattern, subs = [], []
+        for ch in fmt:
+            if ch in _PHP_FMT:
+                pattern.append(_PHP_FMT[ch])
+            elif ch in _NOPAD:
+                pattern.append("\x01%d\x02" % len(subs))
+                subs.append(_NOPAD[ch])
+            else:
+                pattern.append("%%" if ch == "%" else ch)
+        c = _COMPILED[fmt] = ("".join(pattern), subs)
+    pattern, subs = c
+    out = dt.strftime(pattern)
+    for i, f in enumerate(subs):
+        out = out.replace("\x01%d\x02" % i, f(dt))
+    return out
 
 
 def money(x, number_format="1,234.56"):
@@ -95,19 +110,21 @@ def money(x, number_format="1,234.56"):
 class Ctx:
     """Per-render context: settings + precomputed counts."""
 
-    def __init__(self, ds, settings, counts, now_ts, caches=None):
+    def __init__(self, ds, settings, counts, now_ts, caches=None, decrypt=True):
         self.ds = ds
+        self.decrypt = decrypt  # the token's user may read encrypted custom fields (superuser)
         self.t = ds.tables
         self.s = settings
         self.counts = counts
         self.now = now_ts
         self.tz = ZoneInfo(settings.get("timezone") or "UTC")
-        self.date_fmt = settings.get("date_display_format", "Y-m-d")
-        self.time_fmt = settings.get("time_display_format", "h:i A")
+        self.date_fmt = settings.get("date_display_format") or DEFAULT_DATE_FORMAT
+        self.time_fmt = settings.get("time_display_format") or DEFAULT_TIME_FORMAT
         self.numfmt = settings.get("number_format", "1,234.56")
         caches = caches if caches is not None else {}
         self._dtc = caches.setdefault("dt", {})
         self._refc = caches.setdefault("ref", {})
+        self._dfc = caches.setdefault("df", {})
 
     # dates ------------------------------------------------------------------------------
     def dt(self, ts):
@@ -136,7 +153,12 @@ class Ctx:
             return None
         if self.date_fmt == "Y-m-d":
             return s
-        return php_date(self.date_fmt, datetime.strptime(s, "%Y-%m-%d"))
+        o = self._dfc.get(s)
+        if o is None:
+            o = php_date(self.date_fmt, datetime(int(s[:4]), int(s[5:7]), int(s[8:10])))
+            if len(self._dfc) < 200000:
+                self._dfc[s] = o
+        return o
 
     def d(self, s):
         if not s:
@@ -402,11 +424,7 @@ def _slug(s):
     return "-".join(p for p in "".join(out).split("-") if p)
 
 
-def _months_between(a, b):
-    m = (int(b[:4]) - int(a[:4])) * 12 + int(b[5:7]) - int(a[5:7])
-    if int(b[8:10]) < int(a[8:10]):
-        m -= 1
-    return m
+_months_between = months_between
 
 
 def book_value(c, r, model):
@@ -466,7 +484,9 @@ def t_asset(c, r):
         for fid in FIELDSETS[m.fieldset_id][1]:
             name, col, fmt, el = CUSTOM_FIELDS[fid]
             v = vals.get(col)
-            if fmt == "DATE" and v:
+            if fid in ENCRYPTED_FIELDS and v and not c.decrypt:
+                v = ENCRYPTED_PLACEHOLDER
+            elif fmt == "DATE" and v:
                 v = c.date_formatted(v)
             cf[name] = {"field": col, "value": e(v), "field_format": fmt, "element": el}
     elif c.s.get("custom_fields_empty_as_list"):

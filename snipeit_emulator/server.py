@@ -11,10 +11,12 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit, parse_qsl, unquote
 
-from .data import Dataset, RESOURCES, iso_to_ts
+from .data import Dataset, RESOURCES, custom_field_definitions, iso_to_ts
 from . import extra
-from .engine import Engine, ServerError
-from .render import laravel_json, pretty_json
+from . import registry
+from .engine import Engine, SCOPE_KEY, ServerError
+from .render import (DATE_DISPLAY_FORMATS, DEFAULT_DATE_FORMAT, DEFAULT_TIME_FORMAT, TIME_DISPLAY_FORMATS,
+                     laravel_json, pretty_json)
 
 DEFAULT_TOKEN = ("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.snipeit-emulator-superuser-token."
                  "c2VjcmV0LW5vdC1yZWFsbHktYS1zZWNyZXQtanVzdC1hLXRlc3QtdG9rZW4")
@@ -47,7 +49,8 @@ HTML_403 = "<!DOCTYPE html>\n<html><head><title>Forbidden</title></head><body>40
 CONFIG_KEYS = {"latency_seconds", "max_results", "rate_limit", "rate_window_seconds", "retry_after_mode",
                "shuffle_ties", "show_archived_in_list", "clock", "timezone", "number_format",
                "custom_fields_empty_as_list", "eol_as_date_object", "date_display_format",
-               "time_display_format", "seed", "row_cache_limit"}
+               "time_display_format", "seed", "row_cache_limit", "latency_fixed_seconds",
+               "latency_per_row_seconds"}
 RENDER_KEYS = {"timezone", "number_format", "custom_fields_empty_as_list", "eol_as_date_object",
                "show_archived_in_list", "clock", "date_display_format", "time_display_format"}
 
@@ -76,10 +79,11 @@ def _expects_json(headers):
 
 
 class Response:
-    __slots__ = ("status", "headers", "body")
+    __slots__ = ("status", "headers", "body", "rows")
 
-    def __init__(self, status, body=b"", headers=None, ctype="application/json"):
+    def __init__(self, status, body=b"", headers=None, ctype="application/json", rows=0):
         self.status = status
+        self.rows = rows  # rows in a list answer: what the per-row server cost is charged on
         if isinstance(body, str):
             body = body.encode("utf-8")
         self.body = body
@@ -98,11 +102,23 @@ class Emulator:
     def __init__(self, dataset=None, tokens=None, host="127.0.0.1", port=0, max_results=500, rate_limit=120,
                  rate_window_seconds=60, retry_after_mode=False, timezone="UTC", number_format="1,234.56",
                  shuffle_ties=True, show_archived_in_list=False, latency_seconds=0,
-                 custom_fields_empty_as_list=False, eol_as_date_object=False, seed=1, row_cache_limit=300000):
+                 custom_fields_empty_as_list=False, eol_as_date_object=False, seed=1, row_cache_limit=300000,
+                 date_format=DEFAULT_DATE_FORMAT, time_format=DEFAULT_TIME_FORMAT, latency_fixed_seconds=0.0,
+                 latency_per_row_seconds=0.0, workers=0):
         if host not in ("127.0.0.1", "localhost"):
             raise ValueError("the emulator only binds 127.0.0.1")
+        _check_formats(date_format, time_format)
+        if workers is None or int(workers) < 0:
+            raise ValueError("workers must be 0 (no limit) or a positive number, not %r" % (workers,))
         self.ds = dataset if dataset is not None else Dataset.generate()
         self.tokens = dict(tokens) if tokens is not None else {DEFAULT_TOKEN: "all"}
+        self._grants = {t: TokenGrant.parse(t, spec) for t, spec in self.tokens.items()}
+        # a real server with N PHP workers serves N requests at once; the others wait for a free worker
+        self.workers = int(workers)
+        self._workers = threading.BoundedSemaphore(self.workers) if self.workers else None
+        self._in_flight = 0
+        self.peak_in_flight = 0  # most requests ever served at once (never above ``workers`` when set)
+        self.server_seconds = 0.0  # total modelled server time charged so far (the cost model's ledger)
         self.host = "127.0.0.1"
         self.port = port
         self.settings = {
@@ -112,11 +128,12 @@ class Emulator:
             "latency_seconds": latency_seconds, "clock": None, "seed": seed,
             "custom_fields_empty_as_list": custom_fields_empty_as_list,
             "eol_as_date_object": eol_as_date_object,
-            "date_display_format": "Y-m-d", "time_display_format": "h:i A",
-            "row_cache_limit": row_cache_limit,
+            "date_display_format": date_format, "time_display_format": time_format,
+            "row_cache_limit": row_cache_limit, "latency_fixed_seconds": float(latency_fixed_seconds),
+            "latency_per_row_seconds": float(latency_per_row_seconds),
         }
+        extra.ensure(self.ds)  # the later resources' tables exist before the engine sizes its caches
         self.engine = Engine(self.ds, self.settings)
-        extra.ensure(self.ds)
         self.lock = threading.RLock()
         self._log = []
         self._faults = []
@@ -177,13 +194,24 @@ class Emulator:
             self._log.clear()
 
     def truth(self, resource):
-        if resource in extra.EXTRA_RESOURCES or resource == "license_seats":
+        if resource not in registry.TRUTH_NAMES:
+            raise KeyError("unknown resource %r (known: %s)" % (resource, ", ".join(sorted(registry.TRUTH_NAMES))))
+        if resource not in RESOURCES:
             with self.engine.lock:
                 return extra.truth(self.ds, resource)
-        if resource not in RESOURCES:
-            raise KeyError(resource)
         with self.engine.lock:
             return self.ds.truth(resource)
+
+    def stored_settings(self):
+        """The instance settings a connector must undo to get stored values back: display formats, time zone,
+        number format (like _stored_values.json "settings" and "app_timezone")."""
+        return {"date_display_format": self.settings["date_display_format"],
+                "time_display_format": self.settings["time_display_format"],
+                "app_timezone": self.settings["timezone"], "number_format": self.settings["number_format"]}
+
+    def custom_fields(self):
+        """The custom-field definitions as stored: db_column, name, format, element, field_values, encrypted."""
+        return custom_field_definitions()
 
     def add_fault(self, rule=None, **kw):
         rule = dict(rule or {}, **kw)
@@ -217,6 +245,8 @@ class Emulator:
         unknown = set(kw) - CONFIG_KEYS
         if unknown:
             raise KeyError("unknown config keys: %s" % sorted(unknown))
+        _check_formats(kw.get("date_display_format", self.settings["date_display_format"]),
+                       kw.get("time_display_format", self.settings["time_display_format"]))
         with self.engine.lock:
             for k, v in kw.items():
                 if k == "clock":
@@ -258,15 +288,16 @@ class Emulator:
                 return r
         return None
 
-    def _throttle_hit(self, token):
-        """Returns (allowed, limit, remaining, retry_after)."""
+    def _throttle_hit(self, key):
+        """Returns (allowed, limit, remaining, retry_after). ``key`` is the token's user: Laravel's api throttle
+        counts per user id, so two tokens (or connections, or processes) of one user share one window."""
         limit = int(self.settings["rate_limit"])
         window = float(self.settings["rate_window_seconds"])
         now = time.monotonic()
         with self.lock:
-            st = self._throttle.get(token)
+            st = self._throttle.get(key)
             if st is None or now - st[0] >= window:
-                st = self._throttle[token] = [now, 0]
+                st = self._throttle[key] = [now, 0]
             retry = max(1, int(math.ceil(st[0] + window - now)))
             if st[1] >= limit:
                 return False, limit, 0, retry
@@ -289,7 +320,10 @@ class Emulator:
                     '        <title>Redirecting to %s</title>\n    </head>\n    <body>\n'
                     '        Redirecting to <a href="%s">%s</a>.\n    </body>\n</html>' % (loc, loc, loc, loc))
             return Response(302, body, [("Location", loc)], ctype="text/html; charset=utf-8")
-        ok, limit, remaining, retry = self._throttle_hit(token)
+        grant = self._grants.get(token)
+        if grant is None:  # a token added to emu.tokens after start
+            grant = self._grants[token] = TokenGrant.parse(token, self.tokens[token])
+        ok, limit, remaining, retry = self._throttle_hit(grant.user_id)
         if not ok:
             if self.settings.get("retry_after_mode"):
                 body = {"status": "error", "messages": "Too many requests. Try again in %d seconds" % retry,
@@ -297,12 +331,12 @@ class Emulator:
                 return json_response(429, body, [("Retry-After", str(retry)), ("X-RateLimit-Limit", str(limit)),
                                                  ("X-RateLimit-Remaining", "0")])
             return json_response(429, {"status": "error", "messages": "Too many requests", "payload": None})
-        resp = self._route(method, path, query, headers, self.tokens[token])
+        resp = self._route(method, path, query, headers, grant)
         resp.headers.append(("X-RateLimit-Limit", str(limit)))
         resp.headers.append(("X-RateLimit-Remaining", str(remaining)))
         return resp
 
-    def _route(self, method, path, query, headers, allowed):
+    def _route(self, method, path, query, headers, grant):
         parts = [p for p in path.split("/") if p != ""]
         # parts[0] == "api"
         if len(parts) < 2 or parts[1] != "v1":
@@ -314,47 +348,69 @@ class Emulator:
             if method != "GET":
                 return json_response(405, {"status": "error", "messages": "Method not allowed", "payload": None})
             return json_response(200, {"version": VERSION})
-        extra_res = _extra_resource(parts)
-        if extra_res is not None:
-            return self._route_extra(method, headers, allowed, query, parts, extra_res)
-        if res not in RESOURCES or len(parts) > 4:
+        if parts[2:] == ["users", "me"]:
+            # any valid token may read its own user, whatever its permissions (users_me_no_permission.json)
+            if method != "GET":
+                return json_response(405, {"status": "error", "messages": "Method not allowed", "payload": None})
+            row = self.engine.me(grant.user_id)
+            if row is None:
+                return json_response(200, {"status": "error", "messages": NOT_FOUND_MESSAGES["users"],
+                                           "payload": None})
+            return json_response(200, row)
+        found = registry.resolve(parts[2:])
+        if found is None:
             return json_response(404, {"status": "error", "message": FALLBACK_404, "payload": None})
+        spec, param, item = found
         if method != "GET":
             return json_response(405, {"status": "error", "messages": "Method not allowed", "payload": None})
-        if allowed != "all" and res not in allowed:
-            if _expects_json(headers):
-                return Response(403, pretty_json({"message": "This action is unauthorized."}))
-            return Response(403, HTML_403, ctype="text/html; charset=utf-8")
+        if not grant.allows(spec.permission):
+            return _forbidden(headers)
+        res = spec.name
         try:
-            if len(parts) == 3:
-                return Response(200, self.engine.list(res, query))
-            row = self.engine.single(res, unquote(parts[3]))
+            if param is not None:  # /licenses/{id}/seats: the license must exist and not be deleted
+                lic = self.engine.single("licenses", unquote(param))
+                if lic is None:
+                    return json_response(200, {"status": "error", "messages": spec.not_found, "payload": None})
+                query = dict(query, **{SCOPE_KEY: str(lic["id"])})
+            if item is None:
+                text, n = self.engine.list_page(res, query, decrypt=grant.superuser)
+                return Response(200, text, rows=n)
+            row = self.engine.single(res, unquote(item), decrypt=grant.superuser)
             if row is None:
-                return json_response(200, {"status": "error", "messages": NOT_FOUND_MESSAGES[res], "payload": None})
+                return json_response(200, {"status": "error", "messages": spec.not_found, "payload": None})
             return json_response(200, row)
         except ServerError:
             return Response(500, pretty_json({"message": "Server Error"}))
 
-    def _route_extra(self, method, headers, allowed, query, parts, res):
-        if method != "GET":
-            return json_response(405, {"status": "error", "messages": "Method not allowed", "payload": None})
-        perm = "licenses" if res == "seats" else res
-        if allowed != "all" and perm not in allowed:
-            if _expects_json(headers):
-                return Response(403, pretty_json({"message": "This action is unauthorized."}))
-            return Response(403, HTML_403, ctype="text/html; charset=utf-8")
-        license_id = None
-        if res == "seats":
+    def serve_with_cost(self, method, path, query, headers):
+        """handle_api() inside the real server's cost model: a worker (of ``workers``) is held for the request,
+        which costs ``latency_fixed_seconds`` plus ``latency_per_row_seconds`` per row it returns (a v8.1.4 with 4
+        PHP workers: about 0.06 s + 1.1 ms per asset row), the emulator's own time included. Requests beyond
+        ``workers`` queue for a free one; the throttle is counted inside the worker, as Laravel's middleware is."""
+        sem = self._workers
+        if sem is not None:
+            sem.acquire()
+        started = time.monotonic()
+        with self.lock:
+            self._in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
+        try:
             try:
-                license_id = int(unquote(parts[3]))
-            except ValueError:
-                license_id = -1
-        with self.engine.lock:
-            self.engine._check()
-            text = extra.list_json(self.engine, res, query, license_id=license_id)
-        if text is None:
-            return json_response(200, {"status": "error", "messages": extra.NOT_FOUND["licenses"], "payload": None})
-        return Response(200, text)
+                resp = self.handle_api(method, path, query, headers)
+            except Exception:  # pragma: no cover - defensive, mirrors Laravel's 500
+                resp = Response(500, pretty_json({"message": "Server Error"}))
+            cost = float(self.settings.get("latency_fixed_seconds") or 0) + \
+                resp.rows * float(self.settings.get("latency_per_row_seconds") or 0)
+            if cost > 0:
+                with self.lock:
+                    self.server_seconds += cost
+                time.sleep(max(0.0, cost - (time.monotonic() - started)))
+            return resp
+        finally:
+            with self.lock:
+                self._in_flight -= 1
+            if sem is not None:
+                sem.release()
 
     def handle_control(self, method, path, query, body):
         sub = path[len("/__emulator__/"):].strip("/")
@@ -368,9 +424,13 @@ class Emulator:
         try:
             if sub.startswith("truth/") and method == "GET":
                 res = sub[len("truth/"):]
-                if res not in RESOURCES and res not in extra.EXTRA_RESOURCES and res != "license_seats":
+                if res not in registry.TRUTH_NAMES:
                     return ok({"error": "unknown resource %s" % res}, 404)
                 return ok(self.truth(res))
+            if sub == "settings" and method == "GET":
+                return ok(self.stored_settings())
+            if sub == "custom_fields" and method == "GET":
+                return ok(self.custom_fields())
             if sub == "requests":
                 if method == "GET":
                     return ok(self.requests())
@@ -556,10 +616,7 @@ class _Handler(BaseHTTPRequestHandler):
         if delay > 0:
             time.sleep(delay)
         headers = {k: v for k, v in self.headers.items()}
-        try:
-            resp = emu.handle_api(method, path, query, _CaseInsensitive(headers))
-        except Exception:  # pragma: no cover - defensive, mirrors Laravel's 500
-            resp = Response(500, pretty_json({"message": "Server Error"}))
+        resp = emu.serve_with_cost(method, path, query, _CaseInsensitive(headers))
         entry["status"] = resp.status
         if action == "truncate":
             self._send(resp, mode="truncate")
@@ -584,13 +641,58 @@ class _CaseInsensitive(dict):
         return super().get(k.lower(), default)
 
 
-def _extra_resource(parts):
-    """parts = ['api', 'v1', ...]: the new list endpoints (index only), else None."""
-    rest = parts[2:]
-    if len(rest) == 1 and rest[0] in extra.EXTRA_RESOURCES and rest[0] != "activity":
-        return rest[0]
-    if rest == ["reports", "activity"]:
-        return "activity"
-    if len(rest) == 3 and rest[0] == "licenses" and rest[2] == "seats":
-        return "seats"
-    return None
+def _forbidden(headers):
+    if _expects_json(headers):
+        return Response(403, pretty_json({"message": "This action is unauthorized."}))
+    return Response(403, HTML_403, ctype="text/html; charset=utf-8")
+
+
+def _check_formats(date_format, time_format):
+    if date_format not in DATE_DISPLAY_FORMATS:
+        raise ValueError("date_format %r is not one of Snipe-IT's display formats %s"
+                         % (date_format, ", ".join(DATE_DISPLAY_FORMATS)))
+    if time_format not in TIME_DISPLAY_FORMATS:
+        raise ValueError("time_format %r is not one of Snipe-IT's time formats %s"
+                         % (time_format, ", ".join(TIME_DISPLAY_FORMATS)))
+
+
+class TokenGrant:
+    """What one bearer token may do, as a Snipe-IT user's permissions decide it.
+
+    Token specs (``Emulator(tokens={token: spec})``):
+    ``"all"`` a superuser (reads everything, sees encrypted custom fields decrypted);
+    ``"none"`` a user without any permission (only ``/users/me`` and ``/version`` answer, the rest is 403);
+    a list of resources: only those; ``{"exclude": [...]}`` everything but those; ``{"only": [...]}``;
+    dicts may add ``"user_id"`` (default 1; the throttle window is per user) and ``"superuser"``
+    (default: true only when nothing is excluded). Resource names are the API paths (``hardware``, ``groups``,
+    ``activity``, ``licenses`` also for license seats).
+    """
+
+    __slots__ = ("user_id", "only", "exclude", "superuser")
+
+    def __init__(self, user_id=1, only=None, exclude=(), superuser=None):
+        self.user_id = int(user_id)
+        self.only = None if only is None else frozenset(only)
+        self.exclude = frozenset(exclude)
+        self.superuser = bool(superuser) if superuser is not None else (self.only is None and not self.exclude)
+
+    @classmethod
+    def parse(cls, token, spec):
+        if spec == "all":
+            return cls()
+        if spec == "none":
+            return cls(only=())
+        if isinstance(spec, (list, tuple, set, frozenset)):
+            return cls(only=spec)
+        if isinstance(spec, dict):
+            unknown = set(spec) - {"only", "exclude", "user_id", "superuser"}
+            if unknown:
+                raise ValueError("token spec keys must be only/exclude/user_id/superuser, got %s" % sorted(unknown))
+            return cls(user_id=spec.get("user_id", 1), only=spec.get("only"), exclude=spec.get("exclude", ()),
+                       superuser=spec.get("superuser"))
+        raise ValueError('a token spec is "all", "none", a list of resources or a dict, not %r' % (spec,))
+
+    def allows(self, resource):
+        if resource in self.exclude:
+            return False
+        return self.only is None or resource in self.only

@@ -55,12 +55,19 @@ def test_hardware_row_shape(client, emu):
     assert no_fs and with_fs
     assert all(r["custom_fields"] == {} for r in no_fs)
     cf = with_fs[0]["custom_fields"]
-    assert list(cf) == ["MAC Address", "RAM", "Warranty Ref", "Purchase Date"]
+    assert list(cf) == ["MAC Address", "RAM", "Warranty Ref", "Purchase Date", "Leased", "Test Checkbox",
+                        "Test Radio", "Is Refurbished", "Secret Key"]
     assert cf["MAC Address"]["field"] == "_snipeit_mac_address_1"
-    assert cf["MAC Address"]["field_format"] == "MAC" and cf["MAC Address"]["element"] == "text"
+    # the real server sends a regex format as the regex itself (hardware.json)
+    assert cf["MAC Address"]["field_format"] == "regex:/^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$/"
+    assert [cf[n]["element"] for n in ("MAC Address", "Leased", "Test Checkbox", "Test Radio")] == \
+        ["text", "listbox", "checkbox", "radio"]
     for r in with_fs:
         for name, f in r["custom_fields"].items():
             raw = truth[r["id"]]["custom_fields"].get(f["field"])
+            if f["field_format"] == "DATE" and raw:
+                # the instance's display format, "D M d, Y" by default: 2030-01-15 -> "Tue Jan 15, 2030"
+                raw = datetime.strptime(raw, "%Y-%m-%d").strftime("%a %b %d, %Y")
             assert f["value"] == e(raw)
     # status_label meta
     for r in rows[:200]:
@@ -134,7 +141,7 @@ def test_notes_markdown_in_rows(client, emu):
 
 def test_dates_and_timezone(make_emu):
     ds = Dataset.generate(seed=1, hardware=200)
-    emu, c = make_emu(dataset=ds, timezone="America/New_York")
+    emu, c = make_emu(dataset=ds, timezone="America/New_York", date_format="Y-m-d", time_format="h:i A")
     truth = {t["id"]: t for t in emu.truth("hardware")}
     tz = ZoneInfo("America/New_York")
     rows, _ = c.all_rows("hardware")

@@ -97,3 +97,27 @@ def test_cli():
     finally:
         p.send_signal(signal.SIGTERM)
         assert p.wait(10) == 0
+
+
+def test_truth_holds_the_stored_values_the_api_renders(client, emu):
+    """Ground truth = what the database stores: months as integers, Markdown as typed, raw custom values."""
+    from snipeit_emulator.render import md
+    truth = {t["id"]: t for t in emu.truth("hardware")}
+    rows, _ = client.all_rows("hardware", sort="id", order="asc")
+    months = [(r, truth[r["id"]]) for r in rows if r["eol"]]
+    assert months and all(r["eol"] == "%d months" % t["eol"] for r, t in months)
+    assert all(r["warranty_months"] == ("%d months" % t["warranty_months"] if t["warranty_months"] else None)
+               for r in rows for t in [truth[r["id"]]])
+    typed = [(r, truth[r["id"]]) for r in rows if truth[r["id"]]["notes"] and "**" in truth[r["id"]]["notes"]]
+    assert typed and all(r["notes"] == md(t["notes"]) and r["notes"] != t["notes"] for r, t in typed)
+    assert any(t["custom_fields"].get("_snipeit_purchase_date_4") == "2030-01-15" for t in truth.values())
+    models = {t["id"]: t for t in emu.truth("models")}
+    for m in client.rows("models", limit=500)["rows"]:
+        eol = models[m["id"]]["eol"]
+        assert m["eol"] == ("%d months" % eol if eol else "None")
+    assert client.control("GET", "settings") == {"date_display_format": "D M d, Y", "time_display_format": "g:iA",
+                                                  "app_timezone": "UTC", "number_format": "1,234.56"}
+    fields = client.control("GET", "custom_fields")
+    assert {f["element"] for f in fields} >= {"text", "listbox", "checkbox", "radio"}
+    assert {f["format"] for f in fields} >= {"ANY", "NUMERIC", "DATE", "BOOLEAN"}
+    assert [f["db_column"] for f in fields if f["field_encrypted"]] == ["_snipeit_secret_key_9"]
