@@ -155,7 +155,7 @@ def test_text_is_unescaped_exactly_once_as_html_unescape_does(text):
     ('see <a href="https://x.org/?a=1&amp;b=2" title="T">the &amp; site</a>', 'see [the & site](https://x.org/?a=1&b=2 "T")'),
     ('<a href="https://x.org/a">https://x.org/a</a> <a href="mailto:me@x.org">me@x.org</a>', "https://x.org/a <me@x.org>"),
     ('<img src="https://x.org/i.png" alt="pic" />', "![pic](https://x.org/i.png)"),
-    ("one  <br />\ntwo", "one    \ntwo"),
+    ("one<br />\ntwo", "one  \ntwo"),  # typed with two trailing spaces
     ("<p>para one</p>\n<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n<ol>\n<li>x</li>\n<li>y</li>\n</ol>",
      "para one\n\n- a\n- b\n\n1. x\n2. y"),
     ("<h2>T</h2>\n<blockquote>\n<p>q</p>\n</blockquote>\n<pre><code class=\"language-sh\">a &lt; b\n</code></pre>\n<hr />",
