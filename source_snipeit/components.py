@@ -192,18 +192,22 @@ def _refuse_redirects(response: requests.Response, *args: Any, **kwargs: Any) ->
     return response
 
 
-def diagnose_connection(config: Mapping[str, Any], parameters: Mapping[str, Any]) -> None:
-    """``check`` only: one plain request, no retries, and an answer that says which of the usual causes it is.
+def diagnose_connection(config: Mapping[str, Any], parameters: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``check`` only: one plain request to ``/users/me``, no retries, and an answer that names the usual causes.
 
-    The CDK's retrying requester would spend a minute of backoff on an unreachable host and report a bare
-    ``ConnectionError``; a person setting the connector up needs "cannot reach", "TLS", "not Snipe-IT",
-    "token refused" or "permission missing" within seconds.
+    Quirk: ``/api/v1/users/me`` answers for every valid token, even one whose user has no permission at all
+    (``{"id": 315, "username": "noperms", "permissions": {}, ...}``), while every list endpoint may answer 403. So
+    this request tells "cannot reach", "TLS", "not Snipe-IT" and "token refused" apart within seconds (the CDK's
+    retrying requester would spend a minute of backoff on an unreachable host and report a bare
+    ``ConnectionError``); which streams the token can read is probed per stream afterwards
+    (``SnipeItRetriever._check_readable``). Returns the token's user.
     """
-    url = f"{config.get('api_url')}{parameters.get('resource', '')}"
+    DateDisplayFormat.for_config(config)  # an unknown date_display_format is a config error, named
+    url = f"{config.get('api_url')}users/me"
     headers = {"Authorization": f"Bearer {config.get('api_token')}", "Accept": "application/json"}
     try:
-        response = requests.get(url, params={"limit": 1, "offset": 0}, headers=headers, timeout=15,
-                                allow_redirects=False, verify=config.get("ca_bundle") or True)
+        response = requests.get(url, headers=headers, timeout=15, allow_redirects=False,
+                                verify=config.get("ca_bundle") or True)
     except requests.exceptions.SSLError as error:
         raise _config_error(f"TLS verification failed for {config.get('base_url')}: {_short(error)}. If the instance "
                             "uses an internal CA, set ca_bundle to its certificate file.")
@@ -216,20 +220,21 @@ def diagnose_connection(config: Mapping[str, Any], parameters: Mapping[str, Any]
     if status == 401:
         raise _config_error("Snipe-IT refused the API token (HTTP 401). Create a new personal access token and update api_token.")
     if response.is_redirect or status in (301, 302, 303, 307, 308):
-        raise _config_error(f"{url} redirects to {response.headers.get('Location')}: the token was refused (Snipe-IT "
-                            "sends its login page), or base_url is not the root of the Snipe-IT instance.")
-    if status == 403:
-        raise _config_error(f"The API token works but its user lacks the '{parameters.get('permission')}' permission "
-                            f"(HTTP 403 on /{parameters.get('resource')}).")
+        location = _without_query(response.headers.get("Location") or response.headers.get("X-Snipeit-Redirect-Location"))
+        raise _config_error(f"{url} redirects to {location}: the token was refused (Snipe-IT sends its login page), "
+                            "or base_url is not the root of the Snipe-IT instance.")
     try:
         body = response.json()
     except ValueError:
         body = None
     if status >= 500 or status == 429:
-        return  # a struggling server, not a wrong one: the retrying requester deals with it
-    if status == 404 or not isinstance(body, dict) or ("rows" not in body and body.get("status") != "error"):
+        return {}  # a struggling server, not a wrong one: the retrying requester deals with it
+    if status == 403:
+        return {}  # the token was accepted; what it may read is probed stream by stream
+    if status == 404 or not isinstance(body, dict) or "id" not in body:
         raise _config_error(f"{config.get('base_url')} does not look like a Snipe-IT instance: {url} answered HTTP "
                             f"{status} with {response.headers.get('Content-Type', 'no content type')}.")
+    return body
 
 
 def _short(error: Exception) -> str:
@@ -1194,6 +1199,9 @@ class SnipeItRetriever(Retriever):
 
     # -- entry point --------------------------------------------------------------------------------
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
+        if self.config.get("check_mode"):
+            yield from self._check_readable()
+            return
         stream_slice = _SliceWithCachedHash(stream_slice or StreamSlice(partition={}, cursor_slice={}))
         normalize = self._normalizer(records_schema).normalize
         # The cursor's slice carries the state (or start_date); a full-refresh read carries none, so
@@ -1390,6 +1398,11 @@ class SnipeItRetriever(Retriever):
                     failure_type=FailureType.transient_error,
                 )
             self.pacer.observe(response)
+            if response.status_code >= 300:  # a refusal the error handler hands back (IGNORE): fail it cleanly here
+                refusal = self._refusal(response)
+                if refusal.failure_type == FailureType.config_error and _is_auth_refusal(refusal.message or ""):
+                    self.pacer.fatal_error = self.pacer.fatal_error or refusal.message
+                raise refusal
             if getattr(self._local, "server_second", "unset") is None:
                 self._local.server_second = _server_second(response)
             try:
@@ -1406,13 +1419,47 @@ class SnipeItRetriever(Retriever):
                 time.sleep(attempt)
         raise AssertionError("unreachable")
 
+    def _refusal(self, response: requests.Response) -> AirbyteTracedException:
+        """The stream's error for a refused request, with the manifest's error_message for its status.
+
+        Why here and not with ``action: FAIL``: on FAIL the CDK's HttpClient logs, and raises with, the request
+        body, the response body and every response header (``Set-Cookie: snipeit_session=...``). These messages
+        carry the status, the URL without its query and the API's own message only."""
+        handler = getattr(self.requester, "error_handler", None)
+        resolution = handler.interpret_response(response) if handler is not None else None
+        status = response.status_code
+        message = (resolution.error_message if resolution is not None and resolution.error_message else None) or \
+            f"Stream {self.name}: Snipe-IT answered HTTP {status}."
+        return AirbyteTracedException(
+            message=message,
+            internal_message=f"HTTP {status} on GET {_without_query(response.url)}{_api_message(response)}",
+            failure_type=(resolution.failure_type if resolution is not None else None) or FailureType.system_error,
+        )
+
     def _diagnose(self) -> None:
+        if getattr(self.pacer, "snipeit_diagnosed", False):  # /users/me once per check, not once per stream
+            return
         try:
-            diagnose_connection(self.config, self._parameters)
+            user = diagnose_connection(self.config, self._parameters)
         except AirbyteTracedException as error:
-            if "permission" not in (error.message or ""):  # a 403 concerns this stream only
-                self.pacer.fatal_error = error.message
+            self.pacer.fatal_error = error.message
             raise
+        self.pacer.snipeit_diagnosed = True  # type: ignore[attr-defined]
+        if user.get("username"):
+            LOGGER.info(f"Connected to {self.config.get('base_url')} as Snipe-IT user {_unescape(str(user['username']))!r}.")
+
+    def _check_readable(self) -> Iterable[Record]:
+        """``check``: one row of the stream, to learn whether the token may read it. A stream it may not read
+        (HTTP 403) does not fail the check: its missing permission is reported, and ``read`` fails that stream
+        alone. Yields nothing: the check needs an answer, not records."""
+        try:
+            self._fetch({"limit": 1}, 0)
+        except AirbyteTracedException as error:
+            if error.failure_type != FailureType.config_error or "HTTP 403" not in (error.message or ""):
+                raise
+            LOGGER.warning(f"Check: the token cannot read stream {self.name}. {error.message} Syncs will fail this "
+                           "stream and read the others.")
+        return iter(())
 
     def _check_page(self, response: requests.Response, offset: int) -> Tuple[Optional[int], List[Mapping[str, Any]]]:
         content_type = response.headers.get("Content-Type", "")
@@ -1459,6 +1506,22 @@ class SnipeItRetriever(Retriever):
                     schema, self.config, self.name, html_fields=self.html_fields, raw_fields=self.raw_fields
                 )
             return self._normalizers[key]
+
+
+def _without_query(url: Optional[str]) -> str:
+    return (url or "").split("?", 1)[0].split("#", 1)[0]
+
+
+def _api_message(response: requests.Response) -> str:
+    """The API's own words for an error (``{"message": ...}``, ``{"messages": ...}``, ``{"error": ...}``), or ""."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    text = next((body[k] for k in ("messages", "message", "error") if body.get(k)), None)
+    return f": {str(text)[:300]}" if text else ""
 
 
 def _is_auth_refusal(message: str) -> bool:
@@ -1515,6 +1578,9 @@ class SnipeItLicenseSeatsRetriever(SnipeItRetriever):
     """
 
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
+        if self.config.get("check_mode"):
+            yield from self._check_readable()  # /licenses: the seats need the same permission
+            return
         stream_slice = _SliceWithCachedHash(stream_slice or StreamSlice(partition={}, cursor_slice={}))
         normalize = self._normalizer(records_schema).normalize
         child_sort = self.sort_key
@@ -1595,6 +1661,8 @@ class HardwareSchemaWithCustomFields(SchemaLoader):
     def _build(self) -> Dict[str, Any]:
         schema = json.loads(json.dumps(self.base.get_json_schema()))
         properties = schema.setdefault("properties", {})
+        if self.config.get("check_mode"):
+            return schema  # check reads no records: its first request is the diagnosis (/users/me)
         try:
             fields = self._read_fields()
         except AirbyteTracedException:
@@ -1629,8 +1697,12 @@ class HardwareSchemaWithCustomFields(SchemaLoader):
                 timeout=(15, 60), allow_redirects=False, verify=self.config.get("ca_bundle") or True,
             )
             if response.status_code == 401 or response.is_redirect:
-                pacer.fatal_error = ("Snipe-IT refused the API token (HTTP 401 Unauthorized). Create a new personal "
-                                     "access token (user menu → Manage API Keys) and update api_token.")
+                pacer.fatal_error = (
+                    "Snipe-IT refused the API token (HTTP 401 Unauthorized). Create a new personal access token (user "
+                    "menu → Manage API Keys) and update api_token." if response.status_code == 401 else
+                    f"Snipe-IT redirected the API request to '{_without_query(response.headers.get('X-Snipeit-Redirect-Location') or response.headers.get('Location'))}' "
+                    "instead of answering it: the API token was refused (Snipe-IT sends its login page), or base_url "
+                    "is not the Snipe-IT root.")
                 raise _config_error(pacer.fatal_error)
         finally:
             if first:

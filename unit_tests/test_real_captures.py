@@ -398,3 +398,131 @@ def test_unknown_date_display_format_is_a_config_error_naming_it():
     errors = " ".join(m.trace.error.message for m in output.errors)
     assert "YYYY/MM/DD" in errors and "D M d, Y" in errors  # refused by the spec's enum, with the nine listed
     assert records_of(output) == []
+
+
+# -- check, and what errors may say ------------------------------------------------------------------------
+
+import tempfile  # noqa: E402
+
+from airbyte_cdk.models import AirbyteMessageSerializer, SyncMode  # noqa: E402
+from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, _run_command, read  # noqa: E402
+
+from unit_tests.conftest import TOKEN, catalog_for  # noqa: E402
+
+COOKIE = "snipeit_session=eyJpdiI6IkN5c2Vzc2lvbi1zZWNyZXQtdmFsdWUifQ"
+
+
+def capture_response(name: str, **extra_headers: str) -> Dict[str, Any]:
+    """A captured response for requests-mock, with the session cookie the capture had removed put back."""
+    capture = json.loads((CAPTURES / f"{name}.json").read_text())
+    headers = {**capture["headers"], "Set-Cookie": f"{COOKIE}; expires=Tue, 01 Dec 2026 09:35:11 GMT; path=/; httponly",
+               **extra_headers}
+    body = capture["body"]
+    if isinstance(body, str):
+        return {"status_code": capture["status"], "text": body, "headers": headers}
+    return {"status_code": capture["status"], "json": body, "headers": headers}
+
+
+def run_check(config: Dict[str, Any]) -> EntrypointOutput:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "config.json"
+        path.write_text(json.dumps(config))
+        return _run_command(SourceSnipeit(config=config), ["check", "--config", str(path)])
+
+
+def everything_said(output: EntrypointOutput, caplog=None, capsys=None) -> str:
+    said = [json.dumps(AirbyteMessageSerializer.dump(m)) for m in output.get_message_iterator()]
+    said += [caplog.text if caplog else "", *(capsys.readouterr() if capsys else ())]
+    return "\n".join(said)
+
+
+def assert_nothing_leaked(text: str) -> None:
+    for secret in (COOKIE, "snipeit_session", "Set-Cookie", "X-RateLimit", "Feature-Policy", "Response (headers)",
+                   "Request (body)", "Response (body)", TOKEN):
+        assert secret not in text, f"{secret!r} was written out"
+
+
+STREAM_PERMISSIONS = {  # from the manifest's $parameters, as Snipe-IT's controllers authorize them
+    "hardware": "assets.view", "maintenances": "assets.view", "users": "users.view", "groups": "superuser",
+    "licenses": "licenses.view", "license_seats": "licenses.view", "fields": "customfields.view",
+    "activity": "activity.view", "status_labels": "statuslabels.view",
+}
+
+
+def test_check_succeeds_for_a_token_without_permissions_and_names_what_each_stream_needs(caplog, capsys):
+    config = make_config()
+    with requests_mock.Mocker() as m:
+        me = m.get(f"{API}/users/me", **capture_response("users_me_no_permission"))
+        m.get(re.compile(re.escape(API) + "/(?!users/me).*"), **capture_response("error_403_no_permission"))
+        output = run_check(config)
+    statuses = [m.connectionStatus for m in output.get_message_iterator() if m.connectionStatus]
+    assert [s.status.value for s in statuses] == ["SUCCEEDED"], everything_said(output)
+    assert me.call_count == 1
+    warnings = [m.log.message for m in output.logs if m.log.message.startswith("Check: the token cannot read")]
+    named = [re.match(r"Check: the token cannot read stream (\w+)\.", w).group(1) for w in warnings]
+    assert len(named) == len(set(named)) == 21, warnings  # every stream, once
+    for stream, permission in STREAM_PERMISSIONS.items():
+        assert [w for w in warnings if f"stream {stream}." in w and f"'{permission}' permission" in w], stream
+    assert_nothing_leaked(everything_said(output, caplog, capsys))
+
+
+def test_check_with_a_full_token_reports_nothing_unreadable():
+    config = make_config()
+    with requests_mock.Mocker() as m:
+        m.get(f"{API}/users/me", **capture_response("users_me"))
+        m.get(re.compile(re.escape(API) + "/(?!users/me).*"), json={"total": 0, "rows": []})
+        output = run_check(config)
+    assert [m.connectionStatus.status.value for m in output.get_message_iterator() if m.connectionStatus] == ["SUCCEEDED"]
+    assert not [m for m in output.logs if "cannot read" in m.log.message]
+    assert [m for m in output.logs if "as Snipe-IT user 'admin'" in m.log.message]
+
+
+@pytest.mark.parametrize("capture, said", [
+    ("error_401_bad_token", "refused the API token"),
+    ("error_302_bad_token_no_accept", "redirects to http://127.0.0.1:8089/login"),
+])
+def test_check_fails_for_a_refused_token_naming_the_cause(capture, said, caplog, capsys):
+    with requests_mock.Mocker() as m:
+        m.get(re.compile(re.escape(API) + "/.*"), **capture_response(capture))
+        output = run_check(make_config())
+    [status] = [m.connectionStatus for m in output.get_message_iterator() if m.connectionStatus]
+    assert status.status.value == "FAILED" and said in status.message
+    assert_nothing_leaked(everything_said(output, caplog, capsys))
+
+
+@pytest.mark.parametrize("capture", ["error_403_no_permission", "error_401_bad_token", "error_302_bad_token_no_accept",
+                                     "endpoint_missing"])
+def test_a_refused_read_says_status_url_and_the_api_message_only(capture, caplog, capsys):
+    with requests_mock.Mocker() as m:
+        m.get(re.compile(re.escape(API) + "/.*"), **capture_response(capture))
+        output = run_read("companies", expect_failure=True)
+    text = everything_said(output, caplog, capsys)
+    assert_nothing_leaked(text)
+    [trace] = [e.trace.error for e in output.errors if "companies" in (e.trace.error.internal_message or "")] or \
+        [output.errors[0].trace.error]
+    status = json.loads((CAPTURES / f"{capture}.json").read_text())["status"]
+    assert f"HTTP {status} on GET {API}/companies" in text
+    assert "offset=" not in (trace.internal_message or "") + (trace.stack_trace or "")
+
+
+def test_read_fails_only_the_stream_the_token_cannot_read(caplog, capsys):
+    config = make_config()
+    companies = body_of("companies")
+    catalog = catalog_for("companies", "groups", sync_mode=SyncMode.full_refresh)
+    with requests_mock.Mocker() as m:
+        m.get(f"{API}/companies", json={"total": len(companies["rows"]), "rows": companies["rows"]})
+        m.get(f"{API}/groups", **capture_response("error_403_no_permission"))
+        output = read(SourceSnipeit(catalog=catalog, config=config, state=None), config, catalog, None,
+                      expecting_exception=True)
+    assert sorted(r.record.data["id"] for r in output.records) == sorted(r["id"] for r in companies["rows"])
+    errors = " ".join(e.trace.error.message for e in output.errors)
+    assert "'superuser' permission" in errors and "deselect the groups stream" in errors
+    assert_nothing_leaked(everything_said(output, caplog, capsys))
+
+
+def test_check_probes_every_stream_of_the_manifest():
+    import yaml
+
+    manifest = yaml.safe_load((Path(__file__).resolve().parent.parent / "manifest.yaml").read_text())
+    names = [s["$parameters"]["name"] for s in manifest["streams"]]
+    assert sorted(manifest["check"]["stream_names"]) == sorted(names) and len(names) == 21
