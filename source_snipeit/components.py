@@ -1182,7 +1182,9 @@ class SnipeItRetriever(Retriever):
         ] or [{}]
         self._local = threading.local()  # .partition: the parent row a child stream is reading (license_seats)
         self.cursor_field: str = parameters.get("cursor_field", "updated_at_datetime")
-        self.html_fields = parameters.get("html_fields", ["notes"])
+        # Markdown-rendered columns; notes_markdown: false for the streams whose notes are bare e() (an empty
+        # html_fields list would not survive the CDK's $parameters propagation, which drops empty lists)
+        self.html_fields = parameters.get("html_fields", ["notes"]) if parameters.get("notes_markdown", True) else []
         self.raw_fields = parameters.get("raw_fields", [])
         self.page_size = int(self.config.get("page_size") or 500)
         # check reads one page and stops: nothing to read ahead

@@ -526,3 +526,15 @@ def test_check_probes_every_stream_of_the_manifest():
     manifest = yaml.safe_load((Path(__file__).resolve().parent.parent / "manifest.yaml").read_text())
     names = [s["$parameters"]["name"] for s in manifest["streams"]]
     assert sorted(manifest["check"]["stream_names"]) == sorted(names) and len(names) == 21
+
+
+@pytest.mark.parametrize("stream, resource", [("status_labels", "statuslabels"), ("companies", "companies")])
+def test_bare_escaped_notes_are_unescaped_and_markdown_notes_converted(stream, resource):
+    # statuslabels notes are e($notes) (StatuslabelsTransformer); companies notes are Parsedown's line()
+    fake = FakeSnipeIt()
+    fake.add(resource, [{"id": 1, "name": "n", "notes": "Don&#039;t &lt;b&gt; &amp;amp;"}])
+    with requests_mock.Mocker() as m:
+        m.get(re.compile(re.escape(API) + "/.*"), json=fake)
+        [record] = records_of(run_read(stream, make_config()))
+    expected = {"status_labels": "Don't <b> &amp;", "companies": "Don&#039;t <b> &amp;amp;"}[stream]
+    assert record["notes"] == expected
