@@ -23,6 +23,8 @@ from snipeit_emulator import DEFAULT_TOKEN
 
 MANIFEST = yaml.safe_load((Path(__file__).resolve().parent.parent / "manifest.yaml").read_text())
 STREAMS = {s["$parameters"]["name"]: s["$parameters"] for s in MANIFEST["streams"]}
+# The static schema's columns (hardware adds one column per custom field at discover: checked separately below)
+SCHEMA_COLUMNS = {name: set(MANIFEST["schemas"][name]["properties"]) for name in STREAMS}
 
 # Keys the connector drops on purpose (docs/snipeit.md, "Column types and conversions"): `formatted` is the
 # display-format copy of a date the record keeps as ISO; `available_actions` depends on who asks, not on the row.
@@ -89,12 +91,18 @@ def test_no_column_the_api_fills_comes_out_empty(start_emulator, read, date_form
                 problems.append(f"{stream}.{column}: sent (e.g. {example!r}) but dropped from every record")
             elif not has_value(records, column):
                 problems.append(f"{stream}.{column}: sent (e.g. {example!r}) but null in every record")
+            if column not in SCHEMA_COLUMNS[stream]:
+                problems.append(f"{stream}.{column}: sent (e.g. {example!r}) but not a column of the stream's schema")
         if stream == "hardware":  # each custom field the API fills has a typed column that is filled too
+            custom: Dict[str, Any] = {}
             for row in rows:
                 for name, spec in (row.get("custom_fields") or {}).items():
-                    if spec.get("value") not in ("", None, "ENCRYPTED") and not has_value(records, spec["field"]):
-                        problems.append(f"hardware custom field {name!r} ({spec['field']}, {spec.get('field_format')}): "
-                                        f"sent {spec['value']!r} but null in every record")
+                    if spec.get("value") not in ("", None, "ENCRYPTED"):
+                        custom.setdefault(spec["field"], (name, spec))
+            for column, (name, spec) in sorted(custom.items()):
+                if not has_value(records, column):
+                    problems.append(f"hardware custom field {name!r} ({column}, {spec.get('field_format')}): "
+                                    f"sent (e.g. {spec['value']!r}) but null in every record")
         unparsed = [r["_snipeit_unparsed"] for r in records if r.get("_snipeit_unparsed")]
         if unparsed:
             problems.append(f"{stream}: {len(unparsed)} records with _snipeit_unparsed, e.g. {unparsed[0]}")
