@@ -538,3 +538,12 @@ def test_bare_escaped_notes_are_unescaped_and_markdown_notes_converted(stream, r
         [record] = records_of(run_read(stream, make_config()))
     expected = {"status_labels": "Don't <b> &amp;", "companies": "Don&#039;t <b> &amp;amp;"}[stream]
     assert record["notes"] == expected
+
+
+def test_check_accepts_snipeits_error_envelope_from_an_instance_without_users_me():
+    # an older instance routes /users/me to /users/{id}: 200 {"status": "error"}, after the token was accepted
+    with requests_mock.Mocker() as m:
+        m.get(f"{API}/users/me", **capture_response("item_missing"))
+        m.get(re.compile(re.escape(API) + "/(?!users/me).*"), json={"total": 0, "rows": []})
+        output = run_check(make_config())
+    assert [m.connectionStatus.status.value for m in output.get_message_iterator() if m.connectionStatus] == ["SUCCEEDED"]
