@@ -451,9 +451,9 @@ class _ParsedownToMarkdown(HTMLParser):
         self.out[-1].append(text)
 
     def _block_break(self) -> None:
-        buffer = self.out[-1]
-        if buffer and "".join(buffer[-2:]).strip("\n") != "" and not "".join(buffer).endswith("\n\n"):
-            buffer.append("\n\n" if not self.lists else "\n")
+        text = "".join(self.out[-1])
+        if text.strip("\n") and not text.endswith("\n\n"):
+            self.out[-1].append("\n" if self.lists or text.endswith("\n") else "\n\n")
 
     def handle_starttag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:
         attributes = {k: (v or "").replace(_KEPT_AMP, "&") for k, v in attrs}
@@ -547,7 +547,7 @@ class _ParsedownToMarkdown(HTMLParser):
             self._block_break()
 
     def handle_data(self, data: str) -> None:
-        if (self.lists or self.quote) and not data.strip() and not self.pre:
+        if (self.lists or self.quote) and "\n" in data and not data.strip() and not self.pre:
             return  # the newlines text() writes between block tags
         self._write(data.replace(_KEPT_AMP, "&amp;" if not (self.code or self.pre) else "&"))
 

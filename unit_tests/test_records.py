@@ -158,6 +158,7 @@ def test_text_is_unescaped_exactly_once_as_html_unescape_does(text):
     ("one<br />\ntwo", "one  \ntwo"),  # typed with two trailing spaces
     ("<p>para one</p>\n<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n<ol>\n<li>x</li>\n<li>y</li>\n</ol>",
      "para one\n\n- a\n- b\n\n1. x\n2. y"),
+    ("<ul>\n<li><strong>a</strong> <em>b</em></li>\n</ul>\n<p>x</p>", "- **a** *b*\n\nx"),
     ("<h2>T</h2>\n<blockquote>\n<p>q</p>\n</blockquote>\n<pre><code class=\"language-sh\">a &lt; b\n</code></pre>\n<hr />",
      "## T\n\n> q\n\n```sh\na < b\n```\n\n---"),
 ])
