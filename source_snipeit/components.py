@@ -14,6 +14,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import InitVar, dataclass
 from datetime import date, datetime, timezone
+from html.parser import HTMLParser
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Deque, Dict, Iterable, List, Mapping, MutableMapping, Optional, Tuple, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -191,18 +192,22 @@ def _refuse_redirects(response: requests.Response, *args: Any, **kwargs: Any) ->
     return response
 
 
-def diagnose_connection(config: Mapping[str, Any], parameters: Mapping[str, Any]) -> None:
-    """``check`` only: one plain request, no retries, and an answer that says which of the usual causes it is.
+def diagnose_connection(config: Mapping[str, Any], parameters: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``check`` only: one plain request to ``/users/me``, no retries, and an answer that names the usual causes.
 
-    The CDK's retrying requester would spend a minute of backoff on an unreachable host and report a bare
-    ``ConnectionError``; a person setting the connector up needs "cannot reach", "TLS", "not Snipe-IT",
-    "token refused" or "permission missing" within seconds.
+    Quirk: ``/api/v1/users/me`` answers for every valid token, even one whose user has no permission at all
+    (``{"id": 315, "username": "noperms", "permissions": {}, ...}``), while every list endpoint may answer 403. So
+    this request tells "cannot reach", "TLS", "not Snipe-IT" and "token refused" apart within seconds (the CDK's
+    retrying requester would spend a minute of backoff on an unreachable host and report a bare
+    ``ConnectionError``); which streams the token can read is probed per stream afterwards
+    (``SnipeItRetriever._check_readable``). Returns the token's user.
     """
-    url = f"{config.get('api_url')}{parameters.get('resource', '')}"
+    DateDisplayFormat.for_config(config)  # an unknown date_display_format is a config error, named
+    url = f"{config.get('api_url')}users/me"
     headers = {"Authorization": f"Bearer {config.get('api_token')}", "Accept": "application/json"}
     try:
-        response = requests.get(url, params={"limit": 1, "offset": 0}, headers=headers, timeout=15,
-                                allow_redirects=False, verify=config.get("ca_bundle") or True)
+        response = requests.get(url, headers=headers, timeout=15, allow_redirects=False,
+                                verify=config.get("ca_bundle") or True)
     except requests.exceptions.SSLError as error:
         raise _config_error(f"TLS verification failed for {config.get('base_url')}: {_short(error)}. If the instance "
                             "uses an internal CA, set ca_bundle to its certificate file.")
@@ -215,20 +220,23 @@ def diagnose_connection(config: Mapping[str, Any], parameters: Mapping[str, Any]
     if status == 401:
         raise _config_error("Snipe-IT refused the API token (HTTP 401). Create a new personal access token and update api_token.")
     if response.is_redirect or status in (301, 302, 303, 307, 308):
-        raise _config_error(f"{url} redirects to {response.headers.get('Location')}: the token was refused (Snipe-IT "
-                            "sends its login page), or base_url is not the root of the Snipe-IT instance.")
-    if status == 403:
-        raise _config_error(f"The API token works but its user lacks the '{parameters.get('permission')}' permission "
-                            f"(HTTP 403 on /{parameters.get('resource')}).")
+        location = _without_query(response.headers.get("Location") or response.headers.get("X-Snipeit-Redirect-Location"))
+        raise _config_error(f"{url} redirects to {location}: the token was refused (Snipe-IT sends its login page), "
+                            "or base_url is not the root of the Snipe-IT instance.")
     try:
         body = response.json()
     except ValueError:
         body = None
     if status >= 500 or status == 429:
-        return  # a struggling server, not a wrong one: the retrying requester deals with it
-    if status == 404 or not isinstance(body, dict) or ("rows" not in body and body.get("status") != "error"):
+        return {}  # a struggling server, not a wrong one: the retrying requester deals with it
+    if status == 403:
+        return {}  # the token was accepted; what it may read is probed stream by stream
+    if status == 200 and isinstance(body, dict) and body.get("status") == "error":
+        return {}  # Snipe-IT's own error envelope (an instance without /users/me): the token passed authentication
+    if status == 404 or not isinstance(body, dict) or "id" not in body:
         raise _config_error(f"{config.get('base_url')} does not look like a Snipe-IT instance: {url} answered HTTP "
                             f"{status} with {response.headers.get('Content-Type', 'no content type')}.")
+    return body
 
 
 def _short(error: Exception) -> str:
@@ -355,7 +363,6 @@ class RequestPacer:
 # Records
 # --------------------------------------------------------------------------------------------------
 
-_TAG = re.compile(r"<[^>]+>")
 _NAIVE_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DROPPED_KEYS = frozenset(("formatted", "available_actions"))
@@ -386,12 +393,333 @@ def _unescape_deep(value: Any) -> Any:
     return value
 
 
+# --- Markdown the user typed, from the HTML Parsedown made of it -----------------------------------------
+
+# A private-use character stands for an "&amp;" that is kept as typed while the HTML is parsed (see below).
+_KEPT_AMP = "\ue000"
+_AMP_BEFORE_WORD = re.compile(r"&amp;(?=[#\w])")
+_MD_ENTITY = re.compile(r"&(amp|lt|gt|quot);")
+_MD_ENTITY_CHARS = {"lt": "<", "gt": ">", "quot": '"'}
+
+
+def _md_entity(match: "re.Match[str]") -> str:
+    name = match.group(1)
+    if name == "amp":
+        following = match.string[match.end():match.end() + 1]
+        return "&amp;" if following and (following == "#" or following.isalnum() or following == "_") else "&"
+    return _MD_ENTITY_CHARS[name]
+
+
+class _ParsedownToMarkdown(HTMLParser):
+    """Turns the HTML that Parsedown 1.7.4 renders from a user's Markdown back into that Markdown.
+
+    Quirk: Snipe-IT stores notes as the Markdown the user typed and its API sends them rendered
+    (``Helper::parseEscapedMarkedownInline`` = Parsedown ``line()`` in safe mode; category ``eula`` = the full
+    ``text()``): ``**bold** with [a link](http://example.com/?a=1&b=2)`` arrives as ``<strong>bold</strong> with
+    <a href="http://example.com/?a=1&amp;b=2">a link</a>``. Stripping the tags loses the URL and the emphasis;
+    this writes the Markdown back: strong ``**``, em ``*``, ``[text](url "title")`` (a bare URL when the text is the
+    URL), ``<mail@host>``, inline ``code``, ``~~del~~``, ``![alt](src)``, ``<br />`` as two trailing spaces, and for
+    the block elements of ``text()``: paragraphs, ``-`` / ``1.`` lists, ``#`` headings, ``>`` quotes, fenced code
+    and ``---``.
+
+    Entities: in text Parsedown writes ``&amp;`` ``&lt;`` ``&gt;`` ``&quot;`` for ``& < > "`` but leaves an entity the
+    user typed untouched, so ``A&B`` and a typed ``A&amp;B`` both arrive as ``A&amp;B``. ``&amp;`` before a letter,
+    digit, ``_`` or ``#`` is kept as typed (a typed entity stays as typed: ``A&amp;B`` → ``A&amp;B``; the price is
+    that a typed ``R&D`` comes back as ``R&amp;D``); elsewhere it is ``&`` (``Line 2 &amp; x`` → ``Line 2 & x``).
+    Any other entity (``&#039;``, ``&nbsp;``) was typed by the user: Parsedown never writes one, so it stays.
+    In attribute values and code spans everything is escaped, so there every entity is decoded.
+
+    Built on the standard library's ``html.parser`` on purpose: the manifest-only runtime installs only
+    airbyte-cdk, so a third-party converter (markdownify, html2text) cannot be imported by this file, and neither
+    knows Parsedown's entity rule above.
+    """
+
+    _INLINE = {"strong": "**", "b": "**", "em": "*", "i": "*", "del": "~~", "s": "~~"}
+    _BLOCKS = ("p", "ul", "ol", "li", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "table", "div")
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.out: List[List[str]] = [[]]  # a stack of buffers: a link's text is collected before it is written
+        self.links: List[Tuple[str, Optional[str]]] = []
+        self.code = 0
+        self.pre = 0
+        self.lists: List[List[Any]] = []  # [tag, next number]
+        self.quote = 0
+        self.blocks = False  # text() output: the newlines between its block tags are layout, not text
+
+    def _write(self, text: str) -> None:
+        self.out[-1].append(text)
+
+    def _block_break(self) -> None:
+        text = "".join(self.out[-1])
+        if text.strip("\n") and not text.endswith("\n\n"):
+            self.out[-1].append("\n" if self.lists or text.endswith("\n") else "\n\n")
+
+    def handle_starttag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:
+        attributes = {k: (v or "").replace(_KEPT_AMP, "&") for k, v in attrs}
+        self.blocks = self.blocks or tag in self._BLOCKS
+        if tag in self._INLINE:
+            self._write(self._INLINE[tag])
+        elif tag == "a":
+            self.links.append((attributes.get("href", ""), attributes.get("title")))
+            self.out.append([])
+        elif tag == "code":
+            self.code += 1
+            language = next((c[len("language-"):] for c in (attributes.get("class") or "").split()
+                             if c.startswith("language-")), "")
+            if not self.pre:
+                self._write("`")
+            elif language and self.out[-1] and self.out[-1][-1] == "```\n":
+                self.out[-1][-1] = f"```{language}\n"  # Parsedown: <pre><code class="language-sh">
+        elif tag == "br":
+            self._write("  ")
+        elif tag == "img":
+            title = attributes.get("title")
+            self._write(f"![{attributes.get('alt', '')}]({attributes.get('src', '')}"
+                        + (f' "{title}"' if title else "") + ")")
+        elif tag == "hr":
+            self._block_break()
+            self._write("---")
+        elif tag in ("ul", "ol"):
+            self._block_break()
+            start = attributes.get("start")
+            self.lists.append([tag, int(start) if start and start.isdigit() else 1])
+        elif tag == "li":
+            if self.out[-1] and not "".join(self.out[-1]).endswith("\n"):
+                self._write("\n")
+            indent = "   " * (len(self.lists) - 1)
+            if self.lists and self.lists[-1][0] == "ol":
+                self._write(f"{indent}{self.lists[-1][1]}. ")
+                self.lists[-1][1] += 1
+            else:
+                self._write(f"{indent}- ")
+        elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            self._block_break()
+            self._write("#" * int(tag[1]) + " ")
+        elif tag == "p":
+            if not self.lists:
+                self._block_break()
+        elif tag == "blockquote":
+            self._block_break()
+            self.quote += 1
+            self.out.append([])
+        elif tag == "pre":
+            self._block_break()
+            self.pre += 1
+            self._write("```\n")
+
+    def handle_startendtag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._INLINE:
+            self._write(self._INLINE[tag])
+        elif tag == "a" and self.links:
+            href, title = self.links.pop()
+            text = "".join(self.out.pop())
+            if title:
+                self._write(f'[{text}]({href} "{title}")')
+            elif href == text:
+                self._write(text)  # a bare URL (or <URL>) the user typed
+            elif href == "mailto:" + text:
+                self._write(f"<{text}>")
+            else:
+                self._write(f"[{text}]({href})")
+        elif tag == "code":
+            self.code = max(0, self.code - 1)
+            if not self.pre:
+                self._write("`")
+        elif tag == "pre":
+            self.pre = max(0, self.pre - 1)
+            if not "".join(self.out[-1]).endswith("\n"):
+                self._write("\n")
+            self._write("```")
+        elif tag in ("ul", "ol") and self.lists:
+            self.lists.pop()
+            if not self.lists:
+                self._block_break()
+        elif tag == "blockquote" and self.quote:
+            self.quote -= 1
+            inner = "".join(self.out.pop()).strip("\n")
+            self._write("\n".join(("> " + line) if line else ">" for line in inner.split("\n")))
+            self._block_break()
+        elif tag in ("p", "h1", "h2", "h3", "h4", "h5", "h6"):
+            self._block_break()
+
+    def handle_data(self, data: str) -> None:
+        if (self.lists or self.quote) and "\n" in data and not data.strip() and not self.pre:
+            return  # the newlines text() writes between block tags
+        self._write(data.replace(_KEPT_AMP, "&amp;" if not (self.code or self.pre) else "&"))
+
+    def handle_entityref(self, name: str) -> None:
+        if self.code or self.pre:
+            self._write(html.unescape(f"&{name};"))
+        elif name in _MD_ENTITY_CHARS:
+            self._write(_MD_ENTITY_CHARS[name])
+        elif name == "amp":
+            self._write("&")
+        else:
+            self._write(f"&{name};")  # typed by the user: Parsedown writes no other entity
+
+    def handle_charref(self, name: str) -> None:
+        self._write(html.unescape(f"&#{name};") if self.code or self.pre else f"&#{name};")
+
+    def markdown(self) -> str:
+        while len(self.out) > 1:  # an unclosed <a> or <blockquote>: keep its text
+            text = "".join(self.out.pop())
+            self._write(text)
+        text = "".join(self.out[0]).strip("\n")
+        return re.sub(r"\n{3,}", "\n\n", text) if self.blocks else text
+
+
+def _html_to_markdown(value: str) -> str:
+    """A Parsedown-rendered field (``notes``) back to the Markdown the user typed (see _ParsedownToMarkdown)."""
+    if "<" not in value:  # no element: only Parsedown's entities (most notes)
+        return _MD_ENTITY.sub(_md_entity, value) if "&" in value else value
+    parser = _ParsedownToMarkdown()
+    parser.feed(_AMP_BEFORE_WORD.sub(_KEPT_AMP, value))
+    parser.close()
+    return parser.markdown()
+
+
+# --- The instance's date display format ------------------------------------------------------------------
+
+# Snipe-IT's Admin → Settings → Localization offers these (resources/macros/macros.php), as PHP date() codes.
+DATE_DISPLAY_FORMATS = ("Y-m-d", "D M d, Y", "M j, Y", "d M, Y", "m/d/Y", "n/d/y", "d/m/Y", "d.m.Y", "Y.m.d.")
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_PHP_PATTERNS = {"Y": r"(?P<Y>\d{4})", "y": r"(?P<y>\d{2})", "m": r"(?P<m>\d{2})", "n": r"(?P<n>\d{1,2})",
+                 "d": r"(?P<d>\d{2})", "j": r"(?P<j>\d{1,2})", "D": r"(?P<D>[A-Z][a-z]{2})", "M": r"(?P<M>[A-Z][a-z]{2})"}
+
+
+def _php_date(fmt: str, day: date) -> str:
+    """``date($fmt)`` of PHP for the codes the nine display formats use (English names, as PHP writes them)."""
+    parts = {"Y": f"{day.year:04d}", "y": f"{day.year % 100:02d}", "m": f"{day.month:02d}", "n": str(day.month),
+             "d": f"{day.day:02d}", "j": str(day.day), "D": _DAY_NAMES[day.weekday()], "M": _MONTH_NAMES[day.month - 1]}
+    return "".join(parts.get(c, c) for c in fmt)
+
+
+_PHP_REGEXES = {fmt: re.compile("^" + "".join(_PHP_PATTERNS.get(c, re.escape(c)) for c in fmt) + "$")
+                for fmt in DATE_DISPLAY_FORMATS}
+
+
+def _parse_php_date(fmt: str, text: str) -> Optional[str]:
+    """The ``YYYY-MM-DD`` a value written in ``fmt`` stands for, or None. Two-digit years (``n/d/y``) read as PHP
+    reads them: 70-99 → 19xx, 00-69 → 20xx. A day name must match the date (``Tue Jan 15, 2030``)."""
+    match = _PHP_REGEXES[fmt].match(text)
+    if not match:
+        return None
+    parts = match.groupdict()
+    year = int(parts["Y"]) if parts.get("Y") else (lambda y: y + (1900 if y >= 70 else 2000))(int(parts["y"]))
+    if parts.get("M"):
+        if parts["M"] not in _MONTH_NAMES:
+            return None
+        month = _MONTH_NAMES.index(parts["M"]) + 1
+    else:
+        month = int(parts.get("m") or parts.get("n") or 0)
+    try:
+        day = date(year, month, int(parts.get("d") or parts.get("j") or 0))
+    except ValueError:
+        return None
+    if parts.get("D") and parts["D"] != _DAY_NAMES[day.weekday()]:
+        return None
+    return day.isoformat()
+
+
+class DateDisplayFormat:
+    """Which of Snipe-IT's nine date display formats the instance uses, learned from the rows themselves.
+
+    Quirk: custom fields of format DATE arrive only as the instance displays dates (``"Tue Jan 15, 2030"``;
+    ``Helper::getFormattedDateObject($value, 'date', false)``), not as the ``YYYY-MM-DD`` stored. Every row also
+    carries ``{"date": "2024-01-10", "formatted": "Wed Jan 10, 2024"}`` and ``{"datetime": ..., "formatted": ...}``
+    objects in the same format; each pair rules out the formats that would have written it differently, so after a
+    row or two one format is left (``D M d, Y`` here). Until then the config's ``date_display_format`` decides, and
+    without it a value is converted only when every format still possible reads it as the same date: ``03/04/2030``
+    while ``m/d/Y`` and ``d/m/Y`` are both possible is never guessed; it stays verbatim in ``_snipeit_unparsed``.
+    One instance per sync: every stream of one source shares the same config object, and the format is instance-wide.
+    """
+
+    _instances: Dict[int, Tuple[Mapping[str, Any], "DateDisplayFormat"]] = {}
+    _instances_lock = threading.Lock()
+
+    def __init__(self, configured: Optional[str] = None) -> None:
+        if configured is not None and configured not in DATE_DISPLAY_FORMATS:
+            raise _config_error(f"date_display_format '{configured}' is not one of Snipe-IT's date display formats: "
+                                f"use one of {', '.join(DATE_DISPLAY_FORMATS)} (Admin → Settings → Localization).")
+        self.configured = configured
+        self.candidates: Tuple[str, ...] = DATE_DISPLAY_FORMATS
+        self.learned: Optional[str] = None  # set once the rows leave exactly one format
+        self._lock = threading.Lock()
+        self._warned: set = set()
+
+    @classmethod
+    def for_config(cls, config: Mapping[str, Any]) -> "DateDisplayFormat":
+        with cls._instances_lock:
+            entry = cls._instances.get(id(config))
+            if entry is None or entry[0] is not config:
+                entry = (config, cls(config.get("date_display_format") or None))
+                cls._instances[id(config)] = entry
+            return entry[1]
+
+    def learn(self, pair: Mapping[str, Any]) -> None:
+        """One ``{date|datetime, formatted}`` object of a row."""
+        formatted = pair.get("formatted")
+        raw = pair.get("date") or pair.get("datetime")
+        if not isinstance(formatted, str) or not isinstance(raw, str) or len(raw) < 10:
+            return
+        try:
+            day = date.fromisoformat(raw[:10])
+        except ValueError:
+            return
+        if "date" in pair:
+            keep = tuple(f for f in self.candidates if _php_date(f, day) == formatted)
+        else:  # "<date format> <time format>"
+            keep = tuple(f for f in self.candidates if formatted.startswith(_php_date(f, day) + " "))
+        if not keep or keep == self.candidates:
+            return  # nothing new, or a format outside the nine (then the config decides)
+        with self._lock:
+            self.candidates = tuple(f for f in self.candidates if f in keep) or self.candidates
+            if len(self.candidates) == 1:
+                self.learned = self.candidates[0]
+                if self.configured and self.configured != self.learned:
+                    self._warn_once("conflict", f"date_display_format is '{self.configured}' but the instance's "
+                                                f"rows are written '{self.learned}'; using '{self.learned}'.")
+
+    def parse(self, text: str) -> Tuple[Optional[str], Optional[str]]:
+        """``(YYYY-MM-DD, None)``, or ``(None, why)`` when the value cannot be read without guessing."""
+        if self.learned:
+            formats: Tuple[str, ...] = (self.learned,)
+        elif self.configured and self.configured in self.candidates:
+            formats = (self.configured,)
+        else:
+            formats = self.candidates
+        readings = {f: r for f in formats for r in (_parse_php_date(f, text),) if r}
+        if not readings and _DATE.match(text) and _valid_date(text):
+            return text, None  # already YYYY-MM-DD (older versions, or the API's own date objects)
+        dates = set(readings.values())
+        if len(dates) == 1:
+            return dates.pop(), None
+        if not dates:
+            return None, None
+        return None, (f"'{text}' reads as different dates in the display formats still possible "
+                      f"({', '.join(sorted(readings))}); set date_display_format to the instance's format.")
+
+    def _warn_once(self, key: str, message: str) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            LOGGER.warning(message)
+
+
 def _column_kind(prop: Mapping[str, Any]) -> str:
     types = prop.get("type", "string")
     types = [types] if isinstance(types, str) else [t for t in types if t != "null"]
     kind = types[0] if types else "string"
     if kind == "string" and prop.get("format") in ("date", "date-time"):
         return prop["format"]
+    if kind == "integer" and prop.get("x-snipeit-unit") == "months":
+        return "months"  # "36 months" / "None"
+    if kind == "number" and prop.get("x-snipeit-number") == "plain":
+        return "plain_number"  # "1234.56" whatever the instance's number format (purchase_cost_numeric)
     return kind
 
 
@@ -404,11 +732,16 @@ class RecordNormalizer:
     "_snipeit_mac_address_1", "value": "a4:83:e7:00:11:22", ...}}, "available_actions": {...}}``):
 
     * nested objects → underscore columns (``model_name``, ``updated_at_datetime``); lists → JSON text;
-    * every string HTML-unescaped once (``e()`` escapes exactly once); Markdown-rendered notes → plain text;
+    * every string HTML-unescaped once (``e()`` escapes exactly once); Markdown-rendered notes (``html_fields``)
+      → the Markdown the user typed (:class:`_ParsedownToMarkdown`);
     * naive datetimes in the instance time zone → ISO-8601 UTC; money strings in the instance's number
-      format → numbers; counts sent as strings (departments ``users_count``) → integers;
-    * ``formatted`` and the caller-dependent ``available_actions`` dropped;
-    * hardware ``custom_fields`` (keyed by display name, ``[]`` before v6.0.13) → ``{db_column: value}``.
+      format → numbers; counts sent as strings (departments ``users_count``) → integers; ``"36 months"`` (models
+      ``eol``, ``warranty_months``, depreciation ``months``) → 36, ``"None"`` → null;
+    * ``formatted`` and the caller-dependent ``available_actions`` dropped (the ``formatted`` strings first teach
+      :class:`DateDisplayFormat` the instance's display format);
+    * hardware ``custom_fields`` (keyed by display name, ``[]`` before v6.0.13) → ``{db_column: value}``, and each
+      field with a column of its own typed: NUMERIC → number, BOOLEAN → boolean, DATE (sent in the display
+      format) → ``YYYY-MM-DD``, ``"ENCRYPTED"`` (the token may not decrypt it) → null.
 
     A value that cannot be converted losslessly becomes null in its column and is kept verbatim in
     ``_snipeit_unparsed`` ({column: original}), with one warning per stream and column, so nothing is lost
@@ -428,11 +761,17 @@ class RecordNormalizer:
         else:
             self.thousands, self.decimal = ",", "."
         self._warned: set = set()
+        self.display = DateDisplayFormat.for_config(config)
         # Per stream, not per row: columns the schema wants as <x>_datetime / <x>_date (older versions or
-        # invalid values send a plain string under <x>), and the object columns kept whole.
-        self._renames = [(k[:-9], k) for k in self.kinds if k.endswith("_datetime")] + \
-                        [(k[:-5], k) for k in self.kinds if k.endswith("_date")]
+        # invalid values send a plain string under <x>), and the object columns kept whole. A base that is a
+        # column itself is no such case: models send eol "36 months", and eol_date is the pre-v6.1 date object.
+        self._renames = [(k[:-9], k) for k in self.kinds if k.endswith("_datetime") and k[:-9] not in self.kinds] + \
+                        [(k[:-5], k) for k in self.kinds if k.endswith("_date") and k[:-5] not in self.kinds]
         self._object_columns = frozenset(k for k, v in self.kinds.items() if v == "object")
+        # A null reference or date object ("company": null, "purchase_date": null) has its columns in the schema
+        # (company_id, purchase_date_date): no column of its own, always null, is written for it.
+        self._null_objects = frozenset(k[:i] for k in self.kinds for i, c in enumerate(k) if c == "_" and i) \
+            - frozenset(self.kinds)
         # Per column, the value types that already are the column's type: everything else is converted.
         self._native_types = {k: _NATIVE_TYPES[v] for k, v in self.kinds.items() if v in _NATIVE_TYPES}
         self._converted_from_str = frozenset(k for k, v in self._native_types.items() if str not in v)
@@ -483,10 +822,8 @@ class RecordNormalizer:
             name = prefix + key if prefix else key
             value_type = type(value)
             if value_type is str:
-                if "<" in value and name in html_fields:
-                    value = _TAG.sub("", value)
-                if "&" in value:
-                    value = _unescape(value)
+                if "&" in value or "<" in value:
+                    value = _html_to_markdown(value) if name in html_fields else _unescape(value)
                 if value:
                     out[name] = value
                     if name in converted_from_str:
@@ -496,12 +833,19 @@ class RecordNormalizer:
                 continue
             if value_type is dict:
                 if name not in kinds:  # a reference ({"id", "name"}) or a date object: its keys become columns
+                    if "formatted" in value and self.display.learned is None:
+                        self.display.learn(value)
                     self._flatten(value, name + "_", out, pending)
                     continue
                 if name == "custom_fields":
                     value = self._custom_fields(value)
                 elif name in self._object_columns:
                     value = _unescape_deep(value)
+                elif "formatted" in value and "date" in value and name + "_date" in kinds:
+                    # models before v6.1: eol {"date", "formatted"} instead of "36 months"
+                    out[name + "_date"] = value["date"]
+                    pending[name + "_date"] = None
+                    value = None
                 else:  # an older version sent a date object where the schema expects a plain string
                     value = value.get("datetime") or value.get("date") if "formatted" in value else \
                         json.dumps(_unescape_deep(value), ensure_ascii=False, separators=(",", ":"))
@@ -511,6 +855,8 @@ class RecordNormalizer:
                 else:
                     value = json.dumps(value if name in self.raw_fields else _unescape_deep(value),
                                        ensure_ascii=False, separators=(",", ":"))
+            elif value is None and name in self._null_objects:
+                continue
             out[name] = value
             if value is not None:
                 native = native_types.get(name)
@@ -518,9 +864,10 @@ class RecordNormalizer:
                     pending[name] = None
 
     def _promote_custom_fields(self, flat: Dict[str, Any], pending: Dict[str, None]) -> Optional[Dict[str, Any]]:
-        """Custom field values are raw user input (not number-formatted): NUMERIC → float, BOOLEAN → bool,
-        DATE → the date (as the instance displays it; YYYY-MM-DD by default); "ENCRYPTED" (a field the token may
-        not decrypt) → null. Runs before the typed pass, which then leaves these columns alone."""
+        """Custom field values are raw user input (not number-formatted): NUMERIC → a number (an integer when it is
+        one), BOOLEAN → bool, DATE → YYYY-MM-DD (sent in the instance's display format, see DateDisplayFormat);
+        "ENCRYPTED" (a field the token may not decrypt) → null. Runs before the typed pass, which then leaves these
+        columns alone."""
         fields = flat.get("custom_fields") or {}
         unparsed: Optional[Dict[str, Any]] = None
         for column, kind in self._custom_field_columns:
@@ -533,14 +880,18 @@ class RecordNormalizer:
             text = str(value).strip()
             if kind == "number":
                 try:
-                    converted = float(text)
+                    converted = int(text) if text.lstrip("-").isdigit() else float(text)
                 except ValueError:
                     converted = _FAIL
             elif kind == "boolean":
                 lowered = text.lower()
                 converted = True if lowered in ("1", "true", "yes") else False if lowered in ("0", "false", "no") else _FAIL
             elif kind == "date":
-                converted = text if _DATE.match(text) and _valid_date(text) else _FAIL
+                parsed, ambiguity = self.display.parse(text)
+                converted = parsed if parsed else _FAIL
+                if ambiguity:
+                    self.display._warn_once(("ambiguous", column), f"Stream {self.stream_name}: column {column}: "
+                                            f"{ambiguity} Kept verbatim in _snipeit_unparsed.")
             if converted is _FAIL:
                 unparsed = unparsed or {}
                 unparsed[column] = value
@@ -569,6 +920,23 @@ class RecordNormalizer:
     def _convert(self, kind: str, value: Any) -> Any:
         if kind == "date-time":
             return self._datetime(value)
+        if kind == "months":
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+            if isinstance(value, str):
+                text = value.strip()
+                if text in ("", "None"):  # models without an EOL: "None"
+                    return None
+                match = _MONTHS.match(text)  # "36 months" (the word is translated: "36 Monate")
+                return int(match.group(1)) if match else _FAIL
+            return _FAIL
+        if kind == "plain_number":
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return value
+            try:
+                return float(value) if isinstance(value, str) and value.strip() else _FAIL
+            except ValueError:
+                return _FAIL
         if kind == "string":
             if isinstance(value, str):
                 return value or None  # e(null) is "": the API cannot tell empty from unknown
@@ -654,10 +1022,11 @@ class RecordNormalizer:
 
 
 _FAIL = object()
+_MONTHS = re.compile(r"^(-?\d+)(?:\s+\D+)?$")
 # Value types a column of each kind takes as they are; type() is exact, so a bool is not an integer here.
 _NATIVE_TYPES = {"string": frozenset((str,)), "integer": frozenset((int,)), "number": frozenset((int, float)),
                  "boolean": frozenset((bool,)), "object": frozenset((dict,)), "date": frozenset(),
-                 "date-time": frozenset()}
+                 "date-time": frozenset(), "months": frozenset((int,)), "plain_number": frozenset((int, float))}
 
 
 def _valid_date(value: str) -> bool:
@@ -893,7 +1262,9 @@ class SnipeItRetriever(Retriever):
         ] or [{}]
         self._local = threading.local()  # .partition: the parent row a child stream is reading (license_seats)
         self.cursor_field: str = parameters.get("cursor_field", "updated_at_datetime")
-        self.html_fields = parameters.get("html_fields", ["notes"])
+        # Markdown-rendered columns; notes_markdown: false for the streams whose notes are bare e() (an empty
+        # html_fields list would not survive the CDK's $parameters propagation, which drops empty lists)
+        self.html_fields = parameters.get("html_fields", ["notes"]) if parameters.get("notes_markdown", True) else []
         self.raw_fields = parameters.get("raw_fields", [])
         self.page_size = int(self.config.get("page_size") or 500)
         # check reads one page and stops: nothing to read ahead
@@ -920,6 +1291,9 @@ class SnipeItRetriever(Retriever):
         return False  # every request of this retriever reads the stream's own rows
 
     def _read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
+        if self.config.get("check_mode"):
+            yield from self._check_readable()
+            return
         stream_slice = _SliceWithCachedHash(stream_slice or StreamSlice(partition={}, cursor_slice={}))
         normalize = self._normalizer(records_schema).normalize
         # The cursor's slice carries the state (or start_date); a full-refresh read carries none, so
@@ -1121,6 +1495,11 @@ class SnipeItRetriever(Retriever):
                     failure_type=FailureType.transient_error,
                 )
             self.pacer.observe(response)
+            if response.status_code >= 300:  # a refusal the error handler hands back (IGNORE): fail it cleanly here
+                refusal = self._refusal(response)
+                if refusal.failure_type == FailureType.config_error and _is_auth_refusal(refusal.message or ""):
+                    self.pacer.fatal_error = self.pacer.fatal_error or refusal.message
+                raise refusal
             if getattr(self._local, "server_second", "unset") is None:
                 self._local.server_second = _server_second(response)
             try:
@@ -1137,13 +1516,47 @@ class SnipeItRetriever(Retriever):
                 time.sleep(attempt)
         raise AssertionError("unreachable")
 
+    def _refusal(self, response: requests.Response) -> AirbyteTracedException:
+        """The stream's error for a refused request, with the manifest's error_message for its status.
+
+        Why here and not with ``action: FAIL``: on FAIL the CDK's HttpClient logs, and raises with, the request
+        body, the response body and every response header (``Set-Cookie: snipeit_session=...``). These messages
+        carry the status, the URL without its query and the API's own message only."""
+        handler = getattr(self.requester, "error_handler", None)
+        resolution = handler.interpret_response(response) if handler is not None else None
+        status = response.status_code
+        message = (resolution.error_message if resolution is not None and resolution.error_message else None) or \
+            f"Stream {self.name}: Snipe-IT answered HTTP {status}."
+        return AirbyteTracedException(
+            message=message,
+            internal_message=f"HTTP {status} on GET {_without_query(response.url)}{_api_message(response)}",
+            failure_type=(resolution.failure_type if resolution is not None else None) or FailureType.system_error,
+        )
+
     def _diagnose(self) -> None:
+        if getattr(self.pacer, "snipeit_diagnosed", False):  # /users/me once per check, not once per stream
+            return
         try:
-            diagnose_connection(self.config, self._parameters)
+            user = diagnose_connection(self.config, self._parameters)
         except AirbyteTracedException as error:
-            if "permission" not in (error.message or ""):  # a 403 concerns this stream only
-                self.pacer.fatal_error = error.message
+            self.pacer.fatal_error = error.message
             raise
+        self.pacer.snipeit_diagnosed = True  # type: ignore[attr-defined]
+        if user.get("username"):
+            LOGGER.info(f"Connected to {self.config.get('base_url')} as Snipe-IT user {_unescape(str(user['username']))!r}.")
+
+    def _check_readable(self) -> Iterable[Record]:
+        """``check``: one row of the stream, to learn whether the token may read it. A stream it may not read
+        (HTTP 403) does not fail the check: its missing permission is reported, and ``read`` fails that stream
+        alone. Yields nothing: the check needs an answer, not records."""
+        try:
+            self._fetch({"limit": 1}, 0)
+        except AirbyteTracedException as error:
+            if error.failure_type != FailureType.config_error or "HTTP 403" not in (error.message or ""):
+                raise
+            LOGGER.warning(f"Check: the token cannot read stream {self.name}. {error.message} Syncs will fail this "
+                           "stream and read the others.")
+        return iter(())
 
     def _check_page(self, response: requests.Response, offset: int) -> Tuple[Optional[int], List[Mapping[str, Any]]]:
         content_type = response.headers.get("Content-Type", "")
@@ -1190,6 +1603,22 @@ class SnipeItRetriever(Retriever):
                     schema, self.config, self.name, html_fields=self.html_fields, raw_fields=self.raw_fields
                 )
             return self._normalizers[key]
+
+
+def _without_query(url: Optional[str]) -> str:
+    return (url or "").split("?", 1)[0].split("#", 1)[0]
+
+
+def _api_message(response: requests.Response) -> str:
+    """The API's own words for an error (``{"message": ...}``, ``{"messages": ...}``, ``{"error": ...}``), or ""."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    text = next((body[k] for k in ("messages", "message", "error") if body.get(k)), None)
+    return f": {str(text)[:300]}" if text else ""
 
 
 def _is_auth_refusal(message: str) -> bool:
@@ -1249,6 +1678,9 @@ class SnipeItLicenseSeatsRetriever(SnipeItRetriever):
         return not getattr(self._local, "partition", None)  # no license_id yet: a page of /licenses
 
     def _read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
+        if self.config.get("check_mode"):
+            yield from self._check_readable()  # /licenses: the seats need the same permission
+            return
         stream_slice = _SliceWithCachedHash(stream_slice or StreamSlice(partition={}, cursor_slice={}))
         normalize = self._normalizer(records_schema).normalize
         child_sort = self.sort_key
@@ -1335,6 +1767,8 @@ class HardwareSchemaWithCustomFields(SchemaLoader):
     def _build(self) -> Dict[str, Any]:
         schema = json.loads(json.dumps(self.base.get_json_schema()))
         properties = schema.setdefault("properties", {})
+        if self.config.get("check_mode"):
+            return schema  # check reads no records: its first request is the diagnosis (/users/me)
         try:
             fields = self._read_fields()
         except AirbyteTracedException:
@@ -1369,8 +1803,12 @@ class HardwareSchemaWithCustomFields(SchemaLoader):
                 timeout=(15, 60), allow_redirects=False, verify=self.config.get("ca_bundle") or True,
             )
             if response.status_code == 401 or response.is_redirect:
-                pacer.fatal_error = ("Snipe-IT refused the API token (HTTP 401 Unauthorized). Create a new personal "
-                                     "access token (user menu → Manage API Keys) and update api_token.")
+                pacer.fatal_error = (
+                    "Snipe-IT refused the API token (HTTP 401 Unauthorized). Create a new personal access token (user "
+                    "menu → Manage API Keys) and update api_token." if response.status_code == 401 else
+                    f"Snipe-IT redirected the API request to '{_without_query(response.headers.get('X-Snipeit-Redirect-Location') or response.headers.get('Location'))}' "
+                    "instead of answering it: the API token was refused (Snipe-IT sends its login page), or base_url "
+                    "is not the Snipe-IT root.")
                 raise _config_error(pacer.fatal_error)
         finally:
             if first:

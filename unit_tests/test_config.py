@@ -1,5 +1,6 @@
 """Config: what is accepted, normalised, and what is refused with a message naming the field."""
 
+import re
 import json
 import subprocess
 import sys
@@ -66,20 +67,21 @@ def test_invalid_configs_fail_check_with_a_message_naming_the_field(tmp_path, ov
     assert TOKEN not in result.stdout + result.stderr
 
 
-def test_check_succeeds_with_one_request():
+def test_check_succeeds_with_one_request_per_stream():
     config = make_config()
     source = SourceSnipeit(config=config)
     with requests_mock.Mocker() as m:
-        m.get(f"{API}/statuslabels?limit=1&offset=0", json=page(rows_like("status_labels", [1])), complete_qs=True)
-        m.get(list_url("statuslabels", 0), json=page(rows_like("status_labels", [1])), complete_qs=True)
+        me = m.get(f"{API}/users/me", json={"id": 1, "username": "admin"})
+        lists = m.get(re.compile(re.escape(API) + "/(?!users/me).*"), json=page(rows_like("status_labels", [1])))
         status = source.check(logger=__import__("logging").getLogger("test"), config=config)
     assert status.status == Status.SUCCEEDED
+    assert me.call_count == 1
+    assert lists.call_count <= 22  # one row of each of the 21 streams, plus /fields for the hardware columns
 
 
 @pytest.mark.parametrize("response, expected", [
     ({"status_code": 401, "json": {"error": "Unauthorized or unauthenticated."}}, "refused the API token"),
     ({"status_code": 302, "headers": {"Location": "https://snipe.example.com/login"}}, "redirects to"),
-    ({"status_code": 403, "json": {"message": "This action is unauthorized."}}, "statuslabels.view"),
     ({"status_code": 200, "text": "<html>Welcome to nginx</html>", "headers": {"Content-Type": "text/html"}},
      "does not look like a Snipe-IT instance"),
     ({"status_code": 404, "json": {"message": "nope"}}, "does not look like a Snipe-IT instance"),
@@ -88,7 +90,7 @@ def test_check_names_the_cause(response, expected):
     config = make_config()
     source = SourceSnipeit(config=config)
     with requests_mock.Mocker() as m:
-        diagnosis = m.get(f"{API}/statuslabels?limit=1&offset=0", complete_qs=True, **response)
+        diagnosis = m.get(f"{API}/users/me", **response)
         status = source.check(logger=__import__("logging").getLogger("test"), config=config)
     assert status.status == Status.FAILED
     assert expected in status.message

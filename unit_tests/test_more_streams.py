@@ -26,7 +26,7 @@ def test_licenses_flattened_typed_and_paged_by_total(requests_mock):
     assert r["name"] == "Office & Teams" and r["company_name"] == "O'Brien" and r["company_id"] == 2
     assert r["seats"] == 5 and r["purchase_cost"] == 1299.5 and r["reassignable"] is True
     assert r["purchase_date_date"] == "2024-01-11" and r["updated_at_datetime"] == "2024-02-01T10:00:00Z"
-    assert r["notes"] == "Renew early & check" and "available_actions" not in r
+    assert r["notes"] == "Renew **early** & check" and "available_actions" not in r  # the Markdown typed
 
 
 def test_license_seats_reads_each_license_partition(requests_mock):
