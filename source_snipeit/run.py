@@ -34,7 +34,7 @@ from airbyte_cdk.models import (
 )
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch
+from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch  # noqa: F401  (launch: kept for callers)
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
 
 from source_snipeit.components import SnipeItConfigNormalizer, validate_config
@@ -114,6 +114,8 @@ class _Redacting(io.TextIOBase):
             for secret in self._secrets:
                 if secret in text:
                     text = text.replace(secret, "****")
+            if text.startswith('{"type":"LOG"') and "Traceback (most recent call last)" in text:
+                text = _log_without_traceback(text)
         return self._stream.write(text)
 
     def flush(self) -> None:
@@ -130,9 +132,21 @@ class _Redacting(io.TextIOBase):
         return getattr(self._stream, "encoding", "utf-8")
 
 
+def _log_without_traceback(text: str) -> str:
+    """The CDK logs each failed stream as "Exception while syncing stream X" plus a Python traceback. The
+    traceback stays in the trace message's stack_trace field (for the platform's debugging); the log line keeps
+    the words before it."""
+    try:
+        message = json.loads(text)
+    except ValueError:
+        return text
+    message["log"]["message"] = message["log"]["message"].split("Traceback (most recent call last)", 1)[0].rstrip()
+    return orjson.dumps(message).decode() + ("\n" if text.endswith("\n") else "")
+
+
 def _install_redaction(raw_token: Any) -> None:
     if not isinstance(raw_token, str) or not raw_token.strip():
-        return
+        raw_token = ""
     variants = {raw_token, raw_token.strip(), json.dumps(raw_token)[1:-1], json.dumps(raw_token.strip())[1:-1],
                 repr(raw_token)[1:-1], repr(raw_token.strip())[1:-1]}
     secrets = list(variants) + [v for token in list(variants) for v in token.split()]
@@ -269,6 +283,8 @@ def _check_state(path: str, manifest: Mapping[str, Any]) -> Any:
     raw = _read_json_file("state", path)
     example = ('[{"type": "STREAM", "stream": {"stream_descriptor": {"name": "hardware"}, '
                '"stream_state": {"updated_at_datetime": "2024-01-01T00:00:00Z"}}}]')
+    if raw == {}:
+        return None  # what some platforms pass for "no state yet"
     if isinstance(raw, dict):
         raise InputError(f"the state file {path} is in the legacy format (one object keyed by stream). Use the list of "
                          f"per-stream states a read emits, e.g. {example} (scripts/state_from_messages.py builds it "
@@ -344,17 +360,69 @@ def _check_reachable(config: Mapping[str, Any]) -> None:
         raise InputError(f"Cannot reach {url}: {error.strerror or error}. Check base_url and the network.")
 
 
+def _remember_stream_error(line: str, stream_errors: Dict[str, str]) -> str:
+    """Each stream's own error message, kept for the sync's final error."""
+    if line.startswith('{"type":"TRACE"') and '"type":"ERROR"' in line:
+        error = json.loads(line)["trace"]["error"]
+        stream = (error.get("stream_descriptor") or {}).get("name")
+        if stream and error.get("message"):
+            stream_errors.setdefault(stream, error["message"])
+    return line
+
+
+def _logs_through(stream: Any) -> None:
+    """The CDK's log handler writes to its PrintBuffer, which writes to sys.__stdout__ and so past any wrapper of
+    sys.stdout; pointing the handlers at sys.stdout puts every log line through the token mask."""
+    import logging
+
+    from airbyte_cdk.logger import PRINT_BUFFER
+
+    loggers = [logging.getLogger()] + [l for l in logging.Logger.manager.loggerDict.values() if isinstance(l, logging.Logger)]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if isinstance(handler, logging.StreamHandler) and handler.stream is PRINT_BUFFER:
+                handler.setStream(stream)
+
+
+def _launch(source: SourceSnipeit, args: List[str]) -> None:
+    """The CDK's launch(), but a failed sync ends with the connector's own messages ("Stream groups: the token's
+    user needs the 'superuser' permission"), not "the following streams did not sync successfully:
+    AirbyteTracedException('GET' request to ... failed with status code '403' ...)" and a logged traceback."""
+    entrypoint = AirbyteEntrypoint(source)
+    parsed = entrypoint.parse_args(args)
+    _logs_through(sys.stdout)
+    stream_errors: Dict[str, str] = {}
+    try:
+        for line in entrypoint.run(parsed):
+            # One write per message (threads log concurrently); stdout is block-buffered when piped.
+            sys.stdout.write(f"{_remember_stream_error(line, stream_errors)}\n")
+    except Exception as error:  # what the CDK's excepthook would print, minus its logged traceback
+        if isinstance(error, AirbyteTracedException):
+            traced = error
+        else:
+            traced = AirbyteTracedException.from_exception(error)
+        if stream_errors:
+            failed = "; ".join(f"{name}: {text.rstrip('.')}" for name, text in stream_errors.items())
+            traced.message = f"Not read: {failed}. The other streams of the catalog, if any, were read."
+        if not traced.message:
+            traced.message = " ".join(str(error).split())[:500] or type(error).__name__
+        sys.stdout.flush()
+        _emit(traced.as_sanitized_airbyte_message())
+        sys.exit(1)
+
+
 def prepare(args: List[str]) -> Dict[str, Any]:
     """Parse and check every input; returns what the source is built from. Raises InputError."""
     parsed = _parse_args(args)
     command = parsed.command
-    out: Dict[str, Any] = {"command": command, "config": None, "catalog": None, "state": None, "warnings": []}
+    out: Dict[str, Any] = {"command": command, "config": None, "catalog": None, "state": None}
     if command == "spec":
         return out
     manifest = load_manifest()
     config = _check_config(parsed.config, manifest)
     out["config"] = config
-    out["warnings"] = _unknown_key_warnings(config, manifest)
+    for text in _unknown_key_warnings(config, manifest):
+        _warn(text)  # now: a failure further on must not hide it
     if command == "read":
         out["catalog"] = _check_catalog(parsed.catalog, manifest)
         if getattr(parsed, "state", None):
@@ -365,11 +433,13 @@ def prepare(args: List[str]) -> Dict[str, Any]:
 
 
 def run(args: List[str]) -> None:
+    raw_token = None
     try:
         raw_config = json.loads(Path(args[args.index("--config") + 1]).read_text())
-        _install_redaction(raw_config.get("api_token") if isinstance(raw_config, dict) else None)
+        raw_token = raw_config.get("api_token") if isinstance(raw_config, dict) else None
     except (ValueError, IndexError, OSError, AttributeError):
         pass
+    _install_redaction(raw_token)
     command = args[0] if args else ""
     try:
         prepared = prepare(args)
@@ -382,10 +452,8 @@ def run(args: List[str]) -> None:
     except InputError as error:
         _fail(command, str(error))
         return
-    for text in prepared["warnings"]:
-        _warn(text)
     source = SourceSnipeit(catalog=prepared["catalog"], config=prepared["config"], state=prepared["state"])
-    launch(source, args)
+    _launch(source, args)
 
 
 if __name__ == "__main__":
