@@ -388,3 +388,57 @@ def test_bad_input_gets_one_clear_answer(case, outcomes, servers):
         assert line.startswith("{"), f"{case.id}: not an Airbyte message on stdout: {line[:200]}"
     for secret in _secrets_of(case, servers):
         assert secret not in everything, f"{case.id}: the token appears in the output"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Tokens as pasted: through check, discover and read, never in any output
+# ---------------------------------------------------------------------------------------------------------
+
+PASTED_TOKENS = {
+    # accepted: whitespace around the token is stripped
+    "trailing_newline": (DEFAULT_TOKEN + "\n", True),
+    "crlf_and_tab": ("\t" + DEFAULT_TOKEN + "\r\n", True),
+    "spaces_around": ("   " + DEFAULT_TOKEN + "  ", True),
+    # refused by name: whitespace inside, or a character no HTTP header can carry
+    "space_inside": (DEFAULT_TOKEN[:40] + " " + DEFAULT_TOKEN[40:], False),
+    "newline_inside": (DEFAULT_TOKEN[:40] + "\n" + DEFAULT_TOKEN[40:], False),
+    "tab_inside": (DEFAULT_TOKEN[:40] + "\t" + DEFAULT_TOKEN[40:], False),
+    "non_ascii": (DEFAULT_TOKEN[:40] + "ü" + DEFAULT_TOKEN[40:], False),
+    "non_ascii_dash_and_newline": (DEFAULT_TOKEN.replace("-", "–", 1) + "\n", False),
+}
+
+
+@pytest.mark.parametrize("command", ["check", "discover", "read"])
+@pytest.mark.parametrize("name", list(PASTED_TOKENS))
+def test_pasted_token_is_stripped_or_refused_by_name_and_never_printed(name, command, servers, tmp_path):
+    token, accepted = PASTED_TOKENS[name]
+    config = _write(tmp_path / "config.json", {"base_url": servers[EMU], "api_token": token,
+                                               "requests_per_minute": 1_000_000})
+    catalog = _write(tmp_path / "catalog.json", _catalog("status_labels", "users"))
+    args = [command, "--config", config] + (["--catalog", catalog] if command == "read" else [])
+    result = _run_in_process(args)
+    context = f"rc={result.returncode}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+    if command == "check":
+        assert result.returncode == 0 and result.status["status"] == (SUCCEEDED if accepted else FAILED), context
+    elif accepted:
+        assert result.returncode == 0, context
+        kinds = {m["type"] for m in result.messages}
+        assert ("RECORD" if command == "read" else "CATALOG") in kinds, context
+    else:
+        assert result.returncode == 1, context
+    if not accepted:
+        assert "api_token contains" in result.said, context
+    everything = result.stdout + result.stderr
+    for secret in {token, token.strip(), DEFAULT_TOKEN, *(p for p in token.split() if len(p) >= 8)}:
+        assert secret not in everything, f"{name}/{command}: the token appears in the output"
+    assert TRACEBACK not in everything
+
+
+def test_token_is_masked_even_where_the_connector_would_print_it(servers, tmp_path):
+    """The last line of defence: a token pasted as a config *key* (so the unknown-key warning quotes it) comes out
+    as ****; every other path above never prints it in the first place."""
+    config = _write(tmp_path / "config.json", {"base_url": servers[EMU], "api_token": DEFAULT_TOKEN + "\n",
+                                               DEFAULT_TOKEN: "pasted into the wrong field"})
+    result = _run_in_process(["check", "--config", config])
+    assert "Config key '****' is not a setting" in result.said, result.stdout[-2000:]
+    assert DEFAULT_TOKEN not in result.stdout + result.stderr

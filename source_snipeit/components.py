@@ -203,6 +203,7 @@ class ReadProgress:
     read can be set against rows expected. A stream with extra passes (hardware: ``status=Archived``) has one
     total per pass; they are added. An incremental newest-first read stops early, so its estimate is an upper
     bound. Sample line: ``Stream hardware: 24 pages, 12000 of 20000 rows (60%), 1500 rows/s, about 5 s left``.
+    license_seats (one list per license) reports pages and rows; its "of N" is only the latest license's.
     """
 
     INTERVAL_SECONDS = 5.0
@@ -212,21 +213,24 @@ class ReadProgress:
         self.pages = 0
         self.rows = 0
         self.totals: Dict[Any, int] = {}
+        self.positions: Dict[Any, int] = {}  # per pass: the furthest offset read (each page re-reads one row)
         self.started: Optional[float] = None
         self.last_logged = 0.0
         self._lock = threading.Lock()
 
-    def page(self, params: Mapping[str, Any], total: Optional[int], rows: List[Any]) -> None:
+    def page(self, params: Mapping[str, Any], offset: int, total: Optional[int], rows: List[Any]) -> None:
         with self._lock:
             now = time.monotonic()
             if self.started is None:
                 self.started = self.last_logged = now
             self.pages += 1
-            self.rows += len(rows)
+            key = tuple(sorted((k, str(v)) for k, v in params.items() if k not in ("sort", "order")))
+            self.positions[key] = max(self.positions.get(key, 0), offset + len(rows))
+            self.rows = sum(self.positions.values())
             if total is not None:
-                self.totals[tuple(sorted((k, str(v)) for k, v in params.items() if k not in ("sort", "order")))] = total
-            if now - self.last_logged < self.INTERVAL_SECONDS:
-                return
+                self.totals[key] = total
+            if self.pages < 2 or now - self.last_logged < self.INTERVAL_SECONDS:
+                return  # the first page only starts the clock
             self.last_logged = now
             LOGGER.info(self.describe(now))
 
@@ -1154,7 +1158,7 @@ class SnipeItRetriever(Retriever):
                 self._local.server_second = _server_second(response)
             try:
                 total, rows = self._check_page(response, offset)
-                _progress(self).page(params, total, rows)
+                _progress(self).page(params, offset, total, rows)
                 return total, rows
             except _RetryableBody as problem:
                 if attempt == self.max_body_retries:
