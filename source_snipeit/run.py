@@ -94,7 +94,7 @@ def _fail(command: str, text: str) -> None:
         _emit(AirbyteMessage(type=Type.CONNECTION_STATUS,
                              connectionStatus=AirbyteConnectionStatus(status=Status.FAILED, message=text)))
         sys.exit(0)
-    # No stack_trace: the message is the whole story, and a traceback would only bury it.
+    # Never raised, so its stack_trace is the one line of the message: no traceback to bury it.
     _emit(AirbyteTracedException(message=text, internal_message=text,
                                  failure_type=FailureType.config_error).as_airbyte_message())
     sys.exit(1)
