@@ -224,7 +224,7 @@ def _unknown_key_warnings(config: Mapping[str, Any], manifest: Mapping[str, Any]
     known = _known_config_keys(manifest)
     warnings = []
     for key in config:
-        if key in known or key in INTERNAL_KEYS:
+        if key in known or key in INTERNAL_KEYS or key.startswith("__"):  # "__": the platform's injected keys
             continue
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
         hint = f" Did you mean '{close[0]}'?" if close else f" Known keys: {', '.join(known)}."
