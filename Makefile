@@ -4,6 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?=
+STREAMS ?=
 DUCKDB ?= snipeit.duckdb
 
 .PHONY: install test demo sync bench clean
@@ -24,7 +25,7 @@ demo: install
 
 sync: install
 	@test -n "$(CONFIG)" || (echo "usage: make sync CONFIG=secrets/config.json" && exit 2)
-	$(BIN)/python scripts/local_sync.py --duckdb $(DUCKDB) --config $(CONFIG)
+	$(BIN)/python scripts/local_sync.py --duckdb $(DUCKDB) --config $(CONFIG) $(if $(STREAMS),--streams $(STREAMS),)
 
 bench: install
 	$(BIN)/python benchmarks/run.py

@@ -1,10 +1,13 @@
 """Sync every Snipe-IT stream into a local DuckDB file with PyAirbyte (what `make demo` / `make sync` run).
 
-    python scripts/local_sync.py [--duckdb snipeit.duckdb] [--config secrets/config.json] [--hardware 5000]
+    python scripts/local_sync.py [--duckdb snipeit.duckdb] [--config secrets/config.json] [--streams a,b]
+                                 [--hardware 5000]
 
 Without --config a bundled Snipe-IT emulator is started as a subprocess on 127.0.0.1 (free port) and stopped
 at the end, and the table row counts are printed next to the emulator's ground truth. With --config the
-instance it names is synced. Exits non-zero with a one-line message on failure.
+instance it names is synced. A stream the token may not read (HTTP 403, e.g. groups without superuser) is
+skipped with a warning naming it; the others are written. The DuckDB file is replaced only by a sync that wrote
+rows (written to a temporary file, then renamed). Exits non-zero with the connector's one-line message on failure.
 """
 
 from __future__ import annotations
@@ -12,13 +15,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 REPO = Path(__file__).resolve().parent.parent
 MANIFEST = REPO / "manifest.yaml"
@@ -95,9 +99,86 @@ class EmulatorProcess:
 # ------------------------------------------------------------------------------------------------
 
 
-def sync(config: Dict[str, Any], db_path: Path) -> None:
+def stream_parameters() -> Dict[str, Dict[str, Any]]:
+    """stream -> its $parameters in the manifest (resource, permission): what the permission probe needs."""
+    import yaml
+
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    return {s["$parameters"]["name"]: dict(s["$parameters"]) for s in manifest["streams"] if "$parameters" in s}
+
+
+def checked_config(config: Dict[str, Any]) -> Dict[str, Any]:
+    """The connector's own normalisation and checks (token stripped, fields named), before PyAirbyte sees it."""
+    sys.path.insert(0, str(REPO))
+    from source_snipeit.components import SnipeItConfigNormalizer, validate_config
+    from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+    candidate = dict(config)
+    SnipeItConfigNormalizer().transform(candidate)
+    try:
+        validate_config(candidate)
+    except AirbyteTracedException as error:
+        raise SyncError(error.message)
+    return candidate
+
+
+def readable_streams(config: Dict[str, Any], wanted: List[str]) -> Tuple[List[str], Dict[str, str]]:
+    """One request per stream (limit=1): which streams this token may read. A stream it may not read (HTTP 403,
+    e.g. /groups without superuser) is skipped with the connector's message; anything else (host unreachable,
+    token refused, not Snipe-IT) is fatal."""
+    from source_snipeit.components import diagnose_connection
+    from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+    params = stream_parameters()
+    readable, skipped = [], {}
+    for stream in wanted:
+        try:
+            diagnose_connection(config, params[stream])
+        except AirbyteTracedException as error:
+            if "permission" in (error.message or "") and "403" in (error.message or ""):
+                skipped[stream] = error.message
+                continue
+            raise SyncError(error.message)
+        readable.append(stream)
+    return readable, skipped
+
+
+def connector_message(exc: BaseException) -> str:
+    """The connector's own words inside PyAirbyte's wrapping ("... Please review the log file")."""
+    from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+    seen, todo = set(), [exc]
+    while todo:
+        current = todo.pop(0)
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, AirbyteTracedException) and current.message:
+            # The CDK's summary quotes each stream's error as AirbyteTracedException('<the message>'): unwrap it.
+            inner = re.findall(r"(\w+): AirbyteTracedException\((['\"])(.*?)\2\)", current.message)
+            return "; ".join(text for _, _, text in inner) if inner else current.message
+        todo += [getattr(current, "original_exception", None), current.__cause__, current.__context__]
+    return " ".join(str(exc).split())
+
+
+def sync(config: Dict[str, Any], db_path: Path, streams: Optional[List[str]] = None) -> Dict[str, str]:
+    """Sync `streams` (default: all) into db_path; returns the streams skipped (no permission) with the reason.
+
+    The rows are written to a temporary file next to db_path, which replaces db_path only when the sync wrote
+    rows: a failed sync leaves the previous file whole, never half old and half new."""
     os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    config = checked_config(config)
+    wanted = list(streams or STREAMS)
+    readable, skipped = readable_streams(config, wanted)
+    for stream, reason in skipped.items():
+        log(f"warning: skipping stream {stream}: {reason}")
+    if not readable:
+        raise SyncError("this token cannot read any of the streams asked for: " + "; ".join(skipped.values()))
+    import warnings
+
+    # PyAirbyte's Google dependencies warn about the Python version on import: noise for a local sync.
+    warnings.filterwarnings("ignore", message="You are using a Python version", category=FutureWarning)
     import airbyte as ab  # imported late: slow, and the env above must be set first
 
     # The manifest's class names are source_declarative_manifest.components.<Class>: registered from the repository
@@ -106,20 +187,43 @@ def sync(config: Dict[str, Any], db_path: Path) -> None:
     from source_snipeit.run import load_manifest
 
     manifest = load_manifest()
-    source = ab.get_source("source-snipeit", config=config, source_manifest=manifest)
-    source.check()
-    source.select_all_streams()
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    cache = ab.caches.DuckDBCache(db_path=db_path, cache_dir=db_path.parent / ".airbyte-cache")
+    partial = db_path.with_name(f".{db_path.name}.partial-{os.getpid()}")
+    partial.unlink(missing_ok=True)
     try:
-        source.read(cache=cache, force_full_refresh=True)
+        source = ab.get_source("source-snipeit", config=config, source_manifest=manifest)
+        source.select_streams(readable)
+        cache = ab.caches.DuckDBCache(db_path=partial, cache_dir=db_path.parent / ".airbyte-cache")
+        try:
+            source.read(cache=cache, force_full_refresh=True)
+        except Exception as exc:
+            raise SyncError(connector_message(exc)) from None
+        finally:
+            # DuckDB refuses a second connection to a file opened with another configuration: release it.
+            cache.close()
+            cache.dispose_engine()
+        if not _wrote_rows(partial, readable):
+            raise SyncError(f"the sync wrote no rows; {db_path} was left as it was")
+        os.replace(partial, db_path)
     finally:
-        # DuckDB refuses a second connection to a file opened with another configuration: release it.
-        cache.close()
-        cache.dispose_engine()
+        partial.unlink(missing_ok=True)
+        Path(f"{partial}.wal").unlink(missing_ok=True)
+    return skipped
 
 
-def report(db_path: Path, truth: Optional[Dict[str, int]]) -> List[str]:
+def _wrote_rows(path: Path, streams: List[str]) -> bool:
+    import duckdb
+
+    if not path.exists():
+        return False
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = {row[0] for row in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+        return any(con.execute(f'SELECT count(*) FROM "{s}"').fetchone()[0] for s in streams if s in tables)
+
+
+def report(db_path: Path, truth: Optional[Dict[str, int]], streams: Optional[List[str]] = None,
+           skipped: Optional[Dict[str, str]] = None) -> List[str]:
     import duckdb
 
     problems = []
@@ -130,7 +234,10 @@ def report(db_path: Path, truth: Optional[Dict[str, int]]) -> List[str]:
         header = f"{'table':<16}{'rows':>10}" + (f"{'truth':>10}" if truth else "")
         print(header)
         print("-" * len(header))
-        for stream in STREAMS:
+        for stream in streams or STREAMS:
+            if stream in (skipped or {}):
+                print(f"{stream:<16}{'skipped':>10}   (the token may not read it)")
+                continue
             rows = con.execute(f'SELECT count(*) FROM "{stream}"').fetchone()[0] if stream in tables else None
             line = f"{stream:<16}{'missing' if rows is None else rows:>10}"
             if truth:
@@ -154,7 +261,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--hardware", type=int, default=5000, help="emulator: number of assets (default 5000)")
     parser.add_argument("--users", type=int, default=300, help="emulator: number of users (default 300)")
     parser.add_argument("--seed", type=int, default=1, help="emulator: data seed (default 1)")
+    parser.add_argument("--streams", help="comma-separated streams to sync (default: all): " + ", ".join(STREAMS))
     args = parser.parse_args(argv)
+    streams = [s.strip() for s in args.streams.split(",") if s.strip()] if args.streams else None
+    unknown = [s for s in streams or [] if s not in STREAMS]
+    if unknown or streams == []:
+        parser.error(f"--streams: unknown stream(s) {', '.join(unknown) or '(none given)'}; the streams are: "
+                     + ", ".join(STREAMS))
     db_path = Path(args.duckdb).expanduser().resolve()
     emulator: Optional[EmulatorProcess] = None
     started = time.monotonic()
@@ -169,16 +282,21 @@ def main(argv: Optional[List[str]] = None) -> int:
         else:
             emulator = EmulatorProcess(args)
             config = emulator.config()
-        sync(config, db_path)
+        skipped = sync(config, db_path, streams)
         truth = emulator.truth_counts() if emulator else None
-        problems = report(db_path, truth)
+        problems = report(db_path, truth, streams, skipped)
         if problems:
             raise SyncError("row counts differ from the emulator's: " + "; ".join(problems))
         print(f"\nDone in {time.monotonic() - started:.1f} s: {db_path}")
+        if skipped:
+            print(f"Skipped (no permission): {', '.join(skipped)}; see the warnings above.")
         return 0
     except KeyboardInterrupt:
         print("local_sync: interrupted", file=sys.stderr)
         return 130
+    except SyncError as exc:  # the connector's own message, whole
+        print(f"\nlocal_sync: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 1
     except Exception as exc:  # one clear line, not a traceback
         text = " ".join(str(exc).split()) or type(exc).__name__
         print(f"local_sync: error: {type(exc).__name__}: {text[:500]}", file=sys.stderr)
