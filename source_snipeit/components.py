@@ -13,7 +13,7 @@ import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import InitVar, dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Deque, Dict, Iterable, List, Mapping, MutableMapping, Optional, Tuple, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -167,6 +167,16 @@ def _server_second(response: requests.Response) -> Optional[str]:
         return parsedate_to_datetime(response.headers["Date"]).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _second_before(value: str) -> str:
+    """``2025-01-01T00:00:00Z`` → ``2024-12-31T23:59:59Z``: an inclusive bound as a strict one (cursors are whole
+    seconds in this format)."""
+    try:
+        parsed = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
+    except (TypeError, ValueError):
+        return value
+    return (parsed - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _retry_after_seconds(value: Optional[str]) -> Optional[float]:
@@ -815,6 +825,8 @@ class SnipeItRetriever(Retriever):
         ] or [{}]
         self._local = threading.local()  # .partition: the parent row a child stream is reading (license_seats)
         self.cursor_field: str = parameters.get("cursor_field", "updated_at_datetime")
+        # Incremental reads go newest first on this column and stop at the state (activity: id, its order).
+        self.newest_first_sort: Optional[str] = "updated_at" if self.sort_by_updated_at else parameters.get("newest_first_sort")
         self.html_fields = parameters.get("html_fields", ["notes"])
         self.raw_fields = parameters.get("raw_fields", [])
         self.page_size = int(self.config.get("page_size") or 500)
@@ -834,45 +846,54 @@ class SnipeItRetriever(Retriever):
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
         stream_slice = _SliceWithCachedHash(stream_slice or StreamSlice(partition={}, cursor_slice={}))
         normalize = self._normalizer(records_schema).normalize
-        # The cursor's slice carries the state (or start_date); a full-refresh read carries none, so
-        # start_date is applied here too: "rows last updated before it are not synced" in every mode.
-        lower = max((stream_slice.cursor_slice or {}).get("start_time") or EPOCH, self.config.get("start_date") or EPOCH)
-        incremental = lower > EPOCH
+        # One strict bound for every comparison: a row is delivered when its cursor is > bound. The state is
+        # strict (every row of its second was read by the sync that wrote it: see the horizon below); start_date
+        # is inclusive ("rows last updated before it are not synced", in every mode), so it becomes the second
+        # before it. A full-refresh read carries no cursor slice; an incremental one always does.
+        cursor_slice = stream_slice.cursor_slice or {}
+        incremental = "start_time" in cursor_slice
+        state = cursor_slice.get("start_time") or EPOCH
+        start = self.config.get("start_date")
+        if self.name in (self.config.get("always_full_refresh_streams") or ()) or state == start:
+            state = EPOCH  # read in full on every sync: server-computed columns (counts) stay exact
+        bound = max(state, _second_before(start)) if start else state
+        filtered = bound > EPOCH
         # Extra passes (hardware: status=Archived) first: they are small, and the main pass then skips
         # whatever they delivered, whether or not the instance shows archived assets in the default list.
         # An asset archived (or restored) while the main pass runs can move out of the list before the main pass
         # reaches it and into a list already read; the extra passes are read once more at the end (they are small)
         # and deliver what they did not deliver the first time.
         # Rows edited while this read runs can be missed by it (they move behind it); the state must then stay
-        # low enough for the next sync to read them. Rows updated after the second in which the read started
-        # (the server's Date header: the same clock as updated_at) are left to the next sync, so the state
-        # never passes that second. Rows of that second itself are read now and again next time.
+        # below them for the next sync to read them. Rows updated in or after the second in which the read started
+        # (the server's Date header: the same clock as updated_at) are left to the next sync, so the state is
+        # always older than that second and every row of the state's own second was read: the next sync compares
+        # strictly and re-sends nothing.
         self._local.server_second = None
         delivered = IdSet()
         extra_passes = [p for p in self.passes if p]
         main_passes = [p for p in self.passes if not p]
         plan = extra_passes + main_passes + (extra_passes if main_passes else [])
         for pass_params in plan:
-            for data in self._scan(pass_params, lower if incremental else None, normalize):
+            for data in self._scan(pass_params, bound if filtered else None, normalize):
                 key = data["id"]
                 if key in delivered:
                     continue
                 if incremental:
                     value = data.get(self.cursor_field)
-                    if value is None or value < lower:
-                        continue
-                    horizon = getattr(self._local, "server_second", None)
-                    if horizon and value > horizon:
+                    if value is None:
+                        if filtered:
+                            continue
+                    elif (filtered and value <= bound) or value >= (self._local.server_second or "9"):
                         continue
                 if len(plan) > 1:
                     delivered.add(key)
                 yield Record(data=data, stream_name=self.name, associated_slice=stream_slice)
 
-    def _scan(self, pass_params: Mapping[str, Any], lower: Optional[str], normalize: Callable) -> Iterable[Dict[str, Any]]:
-        if lower and self.sort_by_updated_at:
+    def _scan(self, pass_params: Mapping[str, Any], bound: Optional[str], normalize: Callable) -> Iterable[Dict[str, Any]]:
+        if bound and self.newest_first_sort:
             try:
                 # Materialised: on fallback nothing of the abandoned read has been emitted.
-                rows = list(self._newest_first(pass_params, lower, normalize))
+                rows = list(self._newest_first(pass_params, bound, normalize))
             except FallBackToFullScan as reason:
                 LOGGER.info(f"Stream {self.name}: {reason}; reading it in full (sorted by {self.sort_key}) instead.")
             else:
@@ -939,62 +960,108 @@ class SnipeItRetriever(Retriever):
         finally:
             read_ahead.close()
 
-    def _newest_first(self, pass_params: Mapping[str, Any], lower: str, normalize: Callable,
-                      catch_up: int = 0) -> Iterable[Dict[str, Any]]:
-        """Incremental read: ``sort=updated_at&order=desc`` until rows are older than the state.
+    # A tie group that straddles a page is re-read in one request this large; the server clamps it to its cap
+    # (Snipe-IT's MAX_RESULTS, 500 by default: a larger limit is answered with MAX_RESULTS rows).
+    TIE_GROUP_LIMIT = 10_000
 
-        Completeness check: each page re-reads the previous page's last row; if it is not where expected,
-        rows moved under us and we give up (FallBackToFullScan). A group of rows sharing one ``updated_at``
-        second that straddles a page boundary may be ordered differently by each request (MySQL has no
-        tie-breaker), so that also falls back unless the whole group is older than the state. Rows edited
-        while we read jump to the top, behind us: if that happened, a catch-up pass reads the top again down
-        to where this read started, so a row that existed for the whole read is never left for the next sync.
+    def _newest_first(self, pass_params: Mapping[str, Any], bound: str, normalize: Callable,
+                      catch_up: int = 0) -> Iterable[Dict[str, Any]]:
+        """Incremental read, newest first (``sort=updated_at&order=desc``; activity ``sort=id``), until the rows are
+        not newer than ``bound``; yields each row newer than it once.
+
+        Completeness check: each page re-reads the previous page's last row; if it is not where expected, rows
+        moved under us and we give up (FallBackToFullScan). A group of rows sharing one ``updated_at`` second
+        that straddles a page boundary (a bulk edit stamps hundreds of assets in one second) may be ordered
+        differently by each request (MySQL has no tie-breaker): the whole group is then re-read in one request
+        starting at the row before it with ``limit`` up to the server's cap, so one answer holds all of it in
+        whatever order, and the read goes on from there. Only a group larger than the server's cap falls back
+        to the full read. A group at the bound needs nothing: the sync that wrote the state read all of it.
+        Rows edited while we read jump to the top, behind us: if that happened, a catch-up pass reads the top
+        again down to where this read started.
         """
-        params = {**pass_params, "sort": "updated_at", "order": "desc"}
-        offset = 0
-        anchor: Optional[Tuple[Any, Any]] = None  # (id, updated_at) of the last row consumed
+        column = self.newest_first_sort
+        unique = column == "id"  # activity: ids ascend with created_at and have no ties
+        params = {**pass_params, "sort": column, "order": "desc"}
+        cursor = self.cursor_field
+        offset = 0  # rows of the order consumed so far
+        anchor: Optional[Any] = None  # id of the last row consumed
+        # The run of equal cursor values the last consumed row is in: (value, first position, id of the row
+        # before it or None at the top). A straddling tie group is re-read from there.
+        run: Optional[Tuple[Any, int, Optional[Any]]] = None
+        last_id: Optional[Any] = None
         seen: set = set()
-        top: Optional[str] = None  # newest updated_at when this read started
+        top: Optional[str] = None  # newest cursor value when this read started
         rows_jumped = False
+        tie_read = False
         while True:
-            request_offset = max(0, offset - 1) if anchor else offset
-            total, rows = self._fetch(params, request_offset)
+            if tie_read:
+                request_offset = max(0, run[1] - 1)
+                total, rows = self._fetch({**params, "limit": self.TIE_GROUP_LIMIT}, request_offset)
+                place = run[2]
+            else:
+                request_offset = max(0, offset - 1) if anchor is not None else offset
+                total, rows = self._fetch(params, request_offset)
+                place = anchor
             received = len(rows)
-            if anchor:
-                ids = [r["id"] for r in rows]
-                if anchor[0] not in ids:
-                    raise FallBackToFullScan("rows moved between two newest-first pages (deleted, or reordered)")
-                at = ids.index(anchor[0])
-                # Rows edited while we read jump to the top and push ours right: what comes before the anchor
+            page = [normalize(r) for r in rows]
+            skip = 0
+            if place is not None:
+                ids = [d["id"] for d in page]
+                if place not in ids:
+                    if unique or tie_read or not any(d.get(cursor) == run[0] for d in page):
+                        raise FallBackToFullScan("rows moved between two newest-first pages (deleted, or reordered)")
+                    tie_read = True  # the anchor may only have been reordered within its tie group
+                    continue
+                at = ids.index(place)
+                # Rows edited while we read jump to the top and push ours right: what comes before our place
                 # must be rows we already have; their new versions are newer than this sync's state.
                 if any(i not in seen for i in ids[:at]):
                     raise FallBackToFullScan("unknown rows appeared before our place in the newest-first order")
                 rows_jumped = rows_jumped or at > 0
-                rows = rows[at + 1:]
-            page = [normalize(r) for r in rows]
-            seen.update(r["id"] for r in rows)
-            if top is None and page:
-                top = page[0].get(self.cursor_field)
-            if anchor:
-                if page and page[0].get(self.cursor_field) == anchor[1] and (anchor[1] or "") >= lower:
+                skip = at + 1
+            if tie_read:
+                value = run[0]
+                group = 0
+                while skip + group < received and page[skip + group].get(cursor) == value:
+                    group += 1
+                if not group:
+                    raise FallBackToFullScan(f"rows moved while the tie group at {value} was read again")
+                if skip + group == received and request_offset + received < (total or 0):
                     raise FallBackToFullScan(
-                        f"more rows share updated_at {anchor[1]} than one page holds and the API orders them arbitrarily"
-                    )
+                        f"more than {group} rows share {cursor} {value}, more than one page of this server holds "
+                        f"(its cap), and the API orders them arbitrarily")
+                LOGGER.info(f"Stream {self.name}: {group} rows share {cursor} {value} across a page boundary; "
+                            f"read them again in one request.")
+                tie_read = False
+            elif place is not None and not unique and skip < received and page[skip].get(cursor) == run[0]:
+                tie_read = True  # the group goes on past the boundary, maybe in another order: re-read it whole
+                continue
+            if top is None and skip < received:
+                top = page[skip].get(cursor)
             stop = False
-            for data in page:
-                value = data.get(self.cursor_field)
-                if value is None or value < lower:
+            for index in range(skip, received):
+                data = page[index]
+                value = data.get(cursor)
+                if value is None or value < bound or (value == bound and not unique):
                     stop = True
                     break
-                yield data
+                if run is None or value != run[0]:
+                    run = (value, request_offset + index, last_id)
+                last_id = data["id"]
+                if last_id not in seen:
+                    seen.add(last_id)
+                    if value > bound:  # ids are ordered, not seconds: activity reads through the bound's second
+                        yield data
             offset = request_offset + received
             if stop or not received or (total is not None and offset >= total):
                 break
-            anchor = (page[-1].get("id"), page[-1].get(self.cursor_field)) if page else anchor
+            anchor = last_id
         if rows_jumped and top:
             if catch_up >= 2:
                 raise FallBackToFullScan("rows kept changing under the newest-first read")
-            yield from self._newest_first(pass_params, max(top, lower), normalize, catch_up + 1)
+            for data in self._newest_first(pass_params, max(_second_before(top), bound), normalize, catch_up + 1):
+                if data["id"] not in seen:
+                    yield data
 
     # -- HTTP ---------------------------------------------------------------------------------------
     def _fetch(self, params: Mapping[str, Any], offset: int) -> Tuple[Optional[int], List[Mapping[str, Any]]]:
@@ -1029,7 +1096,8 @@ class SnipeItRetriever(Retriever):
                 )
             self.pacer.observe(response)
             if getattr(self._local, "server_second", "unset") is None:
-                self._local.server_second = _server_second(response)
+                # no Date header (none of the captured responses lacks one): this machine's clock stands in
+                self._local.server_second = _server_second(response) or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
             try:
                 return self._check_page(response, offset)
             except _RetryableBody as problem:
