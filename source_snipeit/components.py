@@ -285,14 +285,19 @@ def _harden_https(session: requests.Session, ca_bundle: Optional[str]) -> None:
 
 
 class RequestPacer:
-    """Keeps one sync (all its streams and threads) under the instance's request budget.
+    """Keeps one sync (all its streams and threads) under the instance's request budget, counted with every other
+    client of the same token.
 
     Quirk: Snipe-IT's limiter allows ``API_THROTTLE_PER_MINUTE`` (120) requests per *user* in a fixed window
     that opens at the first request; the 121st gets a 429 with no ``Retry-After`` and the rest of the window
-    is lost. The pacer keeps a sliding log of its own requests and never has more than the budget in flight
-    within one window (plus a second of margin for network jitter), so it can never trip the server's fixed
-    window on its own, while small syncs still go at full speed. ``X-RateLimit-Remaining: 0`` while our own
-    log shows room means another client of the same user is spending the budget: then it waits a window.
+    is lost. Every answer tells what is left (``X-RateLimit-Limit: 120``, ``X-RateLimit-Remaining: 88``), counting
+    every client of that user: a sync that starts right after another one, or while a script uses the API.
+    The pacer keeps a sliding log of requests and never has more than the budget in it within one window (plus
+    a second of margin for network jitter), so it cannot trip the server's window on its own. From each answer
+    it sets the log to what the server counts plus what we have in flight: requests spent by others are added
+    (timestamped now, so they expire no earlier than the server forgets them), and when the server reports a
+    new window the requests it no longer counts are dropped. One request of the server's limit is always left
+    unspent, so the first request of the next sync, sent before it can know what is left, never meets a 429.
     """
 
     _instances: Dict[int, Tuple[Mapping[str, Any], "RequestPacer"]] = {}
@@ -300,10 +305,11 @@ class RequestPacer:
     MARGIN_SECONDS = 1.0
 
     def __init__(self, requests_per_minute: int, window_seconds: float = 60.0) -> None:
-        self.budget = max(1, requests_per_minute)
+        self.configured_budget = max(1, requests_per_minute)
+        self.budget = self.configured_budget
         self.window_seconds = window_seconds
         self._sent: Deque[float] = deque()
-        self._paused_until = 0.0
+        self._in_flight = 0
         self._lock = threading.Lock()
         self.requests_sent = 0
         # Set when the instance refused the token (401, redirect to login, wrong URL): every stream of the
@@ -314,7 +320,8 @@ class RequestPacer:
 
     def claim_first_request(self) -> bool:
         """The sync's very first request goes alone; the other streams wait for its answer, so a refused
-        token costs one request and one error, not one per stream running in parallel."""
+        token costs one request and one error, not one per stream running in parallel (and the budget is
+        known from the server's headers before the others start)."""
         with self._lock:
             if not self._first_request_claimed:
                 self._first_request_claimed = True
@@ -336,29 +343,59 @@ class RequestPacer:
                 cls._instances[id(config)] = entry
             return entry[1]
 
+    def _expire(self, now: float) -> None:
+        horizon = now - self.window_seconds - self.MARGIN_SECONDS
+        while self._sent and self._sent[0] <= horizon:
+            self._sent.popleft()
+
     def wait_for_slot(self) -> None:
+        """Blocks until a request may be sent; each call must be followed by :meth:`release`."""
         while True:
             with self._lock:
                 now = time.monotonic()
-                horizon = now - self.window_seconds - self.MARGIN_SECONDS
-                while self._sent and self._sent[0] <= horizon:
-                    self._sent.popleft()
-                if now >= self._paused_until and len(self._sent) < self.budget:
+                self._expire(now)
+                if len(self._sent) < self.budget:
                     self._sent.append(now)
                     self.requests_sent += 1
+                    self._in_flight += 1
                     return
-                wait = max(self._paused_until - now,
-                           (self._sent[0] - horizon) if len(self._sent) >= self.budget else 0.0)
+                wait = self._sent[0] + self.window_seconds + self.MARGIN_SECONDS - now
             time.sleep(max(wait, 0.01))
 
+    def release(self) -> None:
+        """The request of a :meth:`wait_for_slot` has been answered (or failed)."""
+        with self._lock:
+            self._in_flight = max(0, self._in_flight - 1)
+
     def observe(self, response: requests.Response) -> None:
-        remaining = response.headers.get("X-RateLimit-Remaining")
-        if remaining is None or not remaining.strip().isdigit():
+        """Follow what the server counts: call with each answer, before :meth:`release`."""
+        remaining = _header_int(response, "X-RateLimit-Remaining")
+        if remaining is None:
             return
-        if int(remaining) == 0:
-            with self._lock:
-                if len(self._sent) < self.budget:  # not our own doing: someone else spends this user's budget
-                    self._paused_until = max(self._paused_until, time.monotonic() + self.window_seconds)
+        limit = _header_int(response, "X-RateLimit-Limit")
+        with self._lock:
+            now = time.monotonic()
+            self._expire(now)
+            others = max(0, self._in_flight - 1)  # sent besides this one: perhaps not counted by the server yet
+            if limit:
+                self.budget = max(1, min(self.configured_budget, limit - 1))
+                target = limit - remaining + others
+            elif remaining == 0:
+                target = self.budget  # no limit header: at least wait out the window someone else spent
+            else:
+                return
+            while len(self._sent) < min(target, self.budget):
+                self._sent.append(now)  # spent by another client of this user
+            # A new server window: it forgot requests we still count. Only when the server's limit is the one
+            # that binds (a lower requests_per_minute is the user's own cap, kept as a sliding window).
+            if limit and self.configured_budget >= limit - 1:
+                while len(self._sent) > max(target, 0):
+                    self._sent.popleft()
+
+
+def _header_int(response: requests.Response, name: str) -> Optional[int]:
+    value = (response.headers.get(name) or "").strip()
+    return int(value) if value.isdigit() else None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1078,10 +1115,15 @@ class SnipeItRetriever(Retriever):
                 if self.config.get("check_mode") and offset == 0:
                     self._diagnose()  # check: one plain request that names the cause
                 self.pacer.wait_for_slot()
-                response = self.requester.send_request(
-                    stream_state={}, stream_slice=StreamSlice(partition=getattr(self._local, "partition", {}), cursor_slice={}),
-                    next_page_token=None, request_params=request_params,
-                )
+                try:
+                    response = self.requester.send_request(
+                        stream_state={}, stream_slice=StreamSlice(partition=getattr(self._local, "partition", {}), cursor_slice={}),
+                        next_page_token=None, request_params=request_params,
+                    )
+                    if response is not None:
+                        self.pacer.observe(response)
+                finally:
+                    self.pacer.release()
             except AirbyteTracedException as error:
                 if error.failure_type == FailureType.config_error and _is_auth_refusal(error.message or ""):
                     self.pacer.fatal_error = self.pacer.fatal_error or error.message
@@ -1094,7 +1136,6 @@ class SnipeItRetriever(Retriever):
                     message=f"Stream {self.name}: Snipe-IT gave no response for offset {offset}.",
                     failure_type=FailureType.transient_error,
                 )
-            self.pacer.observe(response)
             if getattr(self._local, "server_second", "unset") is None:
                 # no Date header (none of the captured responses lacks one): this machine's clock stands in
                 self._local.server_second = _server_second(response) or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -1329,11 +1370,15 @@ class HardwareSchemaWithCustomFields(SchemaLoader):
             if pacer.fatal_error:
                 raise _config_error(pacer.fatal_error)
             pacer.wait_for_slot()
-            response = requests.get(
-                f"{self.config.get('api_url')}fields", params={"limit": 500, "offset": 0},
-                headers={"Authorization": f"Bearer {self.config.get('api_token')}", "Accept": "application/json"},
-                timeout=(15, 60), allow_redirects=False, verify=self.config.get("ca_bundle") or True,
-            )
+            try:
+                response = requests.get(
+                    f"{self.config.get('api_url')}fields", params={"limit": 500, "offset": 0},
+                    headers={"Authorization": f"Bearer {self.config.get('api_token')}", "Accept": "application/json"},
+                    timeout=(15, 60), allow_redirects=False, verify=self.config.get("ca_bundle") or True,
+                )
+                pacer.observe(response)
+            finally:
+                pacer.release()
             if response.status_code == 401 or response.is_redirect:
                 pacer.fatal_error = ("Snipe-IT refused the API token (HTTP 401 Unauthorized). Create a new personal "
                                      "access token (user menu → Manage API Keys) and update api_token.")
