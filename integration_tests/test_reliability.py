@@ -30,8 +30,8 @@ import pytest
 
 from snipeit_emulator import Emulator
 
-from .conftest import (MAIN_PY, REPO, STREAMS, ReadResult, make_catalog, make_dataset, make_state,
-                       updated_at_by_id, visible_truth)
+from .conftest import (MAIN_PY, REPO, STREAMS, ReadResult, changes_stamped_earlier, make_catalog, make_dataset,
+                       make_state, updated_at_by_id, visible_truth)
 
 # A distinctive token: the sweep at the end asserts it appears in nothing the connector printed.
 TOKEN = "rel-SECRET-7f3a9c1e5b2d4680aa11bb22cc33dd44ee55ff66"
@@ -348,12 +348,13 @@ def _kill_chain(chain: int, incremental: bool, kills_wanted: int) -> Dict[str, A
             state = _last_states(messages)
             assert set(state) == set(STREAMS)
             hw = sorted(visible_truth(emu, "hardware"))
-            emu.mutate("hardware", "update", ids=hw[::9], fields={"notes": "moved"})
-            emu.mutate("hardware", "insert", count=6)
-            emu.mutate("users", "update", count=8, fields={"jobtitle": "Changed"})
-            emu.mutate("models", "insert", count=3)
-            emu.mutate("companies", "update", count=2, fields={"phone": "555"})
-            emu.mutate("suppliers", "update", count=3, fields={"city": "Nowhere"})
+            with changes_stamped_earlier(emu):
+                emu.mutate("hardware", "update", ids=hw[::9], fields={"notes": "moved"})
+                emu.mutate("hardware", "insert", count=6)
+                emu.mutate("users", "update", count=8, fields={"jobtitle": "Changed"})
+                emu.mutate("models", "insert", count=3)
+                emu.mutate("companies", "update", count=2, fields={"phone": "555"})
+                emu.mutate("suppliers", "update", count=3, fields={"city": "Nowhere"})
             for stream in STREAMS:
                 truth = visible_truth(emu, stream)
                 changed[stream] = {i: r["updated_at"] for i, r in truth.items() if i not in delivered[stream]
@@ -493,7 +494,8 @@ def test_incremental_with_rows_changing_between_pages():
     try:
         first = connector("read", _config(emu))
         assert first.returncode == 0, first.describe()
-        changed = {s: set(emu.mutate(STREAMS[s], "update", count=3, fields={"notes": "pre"})) for s in MUTATED}
+        with changes_stamped_earlier(emu):
+            changed = {s: set(emu.mutate(STREAMS[s], "update", count=3, fields={"notes": "pre"})) for s in MUTATED}
         _add_mutations(emu, offset=0)
         # Slow enough that the read spans seconds: rows changed again mid-read are then newer than its start.
         emu.configure(latency_seconds=0.1)

@@ -997,7 +997,7 @@ class SnipeItRetriever(Retriever):
         finally:
             read_ahead.close()
 
-    # A tie group that straddles a page is re-read in one request this large; the server clamps it to its cap
+    # A tie group larger than a page is re-read in one request this large; the server clamps it to its cap
     # (Snipe-IT's MAX_RESULTS, 500 by default: a larger limit is answered with MAX_RESULTS rows).
     TIE_GROUP_LIMIT = 10_000
 
@@ -1006,99 +1006,122 @@ class SnipeItRetriever(Retriever):
         """Incremental read, newest first (``sort=updated_at&order=desc``; activity ``sort=id``), until the rows are
         not newer than ``bound``; yields each row newer than it once.
 
-        Completeness check: each page re-reads the previous page's last row; if it is not where expected, rows
-        moved under us and we give up (FallBackToFullScan). A group of rows sharing one ``updated_at`` second
-        that straddles a page boundary (a bulk edit stamps hundreds of assets in one second) may be ordered
-        differently by each request (MySQL has no tie-breaker): the whole group is then re-read in one request
-        starting at the row before it with ``limit`` up to the server's cap, so one answer holds all of it in
-        whatever order, and the read goes on from there. Only a group larger than the server's cap falls back
-        to the full read. A group at the bound needs nothing: the sync that wrote the state read all of it.
-        Rows edited while we read jump to the top, behind us: if that happened, a catch-up pass reads the top
-        again down to where this read started.
+        Ties: a group of rows sharing one ``updated_at`` second (a bulk edit stamps hundreds of assets in one
+        second) comes back in a different order on every request (MySQL has no tie-breaker), so a group that
+        straddles two pages can lose rows to both. Each page therefore starts one row before the group the
+        previous page ended in: one answer then holds the whole group, in whatever order, and that first row
+        (newer than the group) proves the page starts where it should; a group that fills a page is read again
+        with ``limit`` up to the server's cap. Only a group larger than the cap, or rows deleted under the read
+        (the page starts inside the group: positions moved left), fall back to the full read
+        (FallBackToFullScan). A group at the bound needs nothing: the sync that wrote the state read all of it.
+        Rows edited while we read jump to the top and push ours right; the rows before our place must then be
+        rows we have (or newer than the read's start, which the next sync gets), and a catch-up pass reads the
+        top again down to where this read started.
         """
-        column = self.newest_first_sort
-        unique = column == "id"  # activity: ids ascend with created_at and have no ties
-        params = {**pass_params, "sort": column, "order": "desc"}
+        if self.newest_first_sort == "id":
+            yield from self._newest_first_by_id(pass_params, bound, normalize)
+            return
+        params = {**pass_params, "sort": self.newest_first_sort, "order": "desc"}
         cursor = self.cursor_field
-        offset = 0  # rows of the order consumed so far
-        anchor: Optional[Any] = None  # id of the last row consumed
-        # The run of equal cursor values the last consumed row is in: (value, first position, id of the row
-        # before it or None at the top). A straddling tie group is re-read from there.
-        run: Optional[Tuple[Any, int, Optional[Any]]] = None
-        last_id: Optional[Any] = None
+        run: Optional[List[Any]] = None  # [value, first position] of the run of equal values the read is in
+        limit: Optional[int] = None
         seen: set = set()
         top: Optional[str] = None  # newest cursor value when this read started
         rows_jumped = False
-        tie_read = False
         while True:
-            if tie_read:
-                request_offset = max(0, run[1] - 1)
-                total, rows = self._fetch({**params, "limit": self.TIE_GROUP_LIMIT}, request_offset)
-                place = run[2]
-            else:
-                request_offset = max(0, offset - 1) if anchor is not None else offset
-                total, rows = self._fetch(params, request_offset)
-                place = anchor
-            received = len(rows)
+            request_offset = max(0, run[1] - 1) if run else 0
+            total, rows = self._fetch(params if limit is None else {**params, "limit": limit}, request_offset)
             page = [normalize(r) for r in rows]
+            received = len(page)
             skip = 0
-            if place is not None:
-                ids = [d["id"] for d in page]
-                if place not in ids:
-                    if unique or tie_read or not any(d.get(cursor) == run[0] for d in page):
-                        raise FallBackToFullScan("rows moved between two newest-first pages (deleted, or reordered)")
-                    tie_read = True  # the anchor may only have been reordered within its tie group
-                    continue
-                at = ids.index(place)
-                # Rows edited while we read jump to the top and push ours right: what comes before our place
-                # must be rows we already have; their new versions are newer than this sync's state.
-                if any(i not in seen for i in ids[:at]):
-                    raise FallBackToFullScan("unknown rows appeared before our place in the newest-first order")
-                rows_jumped = rows_jumped or at > 0
-                skip = at + 1
-            if tie_read:
+            if run:
                 value = run[0]
+                while skip < received and (page[skip].get(cursor) or "") > value:
+                    skip += 1
+                if request_offset and not skip:
+                    raise FallBackToFullScan("rows moved under the newest-first read (deleted?)")
+                if any(not self._known(d, seen) for d in page[:skip]):
+                    raise FallBackToFullScan("unknown rows appeared before our place in the newest-first order")
+                rows_jumped = rows_jumped or skip > run[1] - request_offset  # more rows before the group than before
                 group = 0
                 while skip + group < received and page[skip + group].get(cursor) == value:
                     group += 1
-                if not group:
-                    raise FallBackToFullScan(f"rows moved while the tie group at {value} was read again")
                 if skip + group == received and request_offset + received < (total or 0):
+                    if limit is None and received < self.TIE_GROUP_LIMIT:
+                        limit = self.TIE_GROUP_LIMIT  # the group fills the page: once more, as large as allowed
+                        continue
                     raise FallBackToFullScan(
-                        f"more than {group} rows share {cursor} {value}, more than one page of this server holds "
+                        f"more than {group} rows share {cursor} {value}, more than one answer of this server holds "
                         f"(its cap), and the API orders them arbitrarily")
-                LOGGER.info(f"Stream {self.name}: {group} rows share {cursor} {value} across a page boundary; "
-                            f"read them again in one request.")
-                tie_read = False
-            elif place is not None and not unique and skip < received and page[skip].get(cursor) == run[0]:
-                tie_read = True  # the group goes on past the boundary, maybe in another order: re-read it whole
-                continue
+                if limit is not None:
+                    LOGGER.info(f"Stream {self.name}: {group} rows share {cursor} {value}; read in one request.")
+                run[1] = request_offset + skip
+            limit = None
             if top is None and skip < received:
                 top = page[skip].get(cursor)
             stop = False
             for index in range(skip, received):
                 data = page[index]
                 value = data.get(cursor)
-                if value is None or value < bound or (value == bound and not unique):
+                if value is None or value <= bound:
                     stop = True
                     break
                 if run is None or value != run[0]:
-                    run = (value, request_offset + index, last_id)
-                last_id = data["id"]
-                if last_id not in seen:
-                    seen.add(last_id)
-                    if value > bound:  # ids are ordered, not seconds: activity reads through the bound's second
-                        yield data
-            offset = request_offset + received
-            if stop or not received or (total is not None and offset >= total):
+                    run = [value, request_offset + index]
+                if data["id"] not in seen:
+                    seen.add(data["id"])
+                    yield data
+            if stop or not received or (total is not None and request_offset + received >= total):
                 break
-            anchor = last_id
         if rows_jumped and top:
             if catch_up >= 2:
                 raise FallBackToFullScan("rows kept changing under the newest-first read")
             for data in self._newest_first(pass_params, max(_second_before(top), bound), normalize, catch_up + 1):
                 if data["id"] not in seen:
                     yield data
+
+    def _known(self, data: Mapping[str, Any], seen: set) -> bool:
+        """A row before our place: one already read, or one edited after the read started (left to the next sync)."""
+        horizon = getattr(self._local, "server_second", None)
+        value = data.get(self.cursor_field)
+        return data["id"] in seen or bool(horizon and value and value >= horizon)
+
+    def _newest_first_by_id(self, pass_params: Mapping[str, Any], bound: str, normalize: Callable) -> Iterable[Dict[str, Any]]:
+        """Activity: ``sort=id&order=desc`` (ids are unique and ascend with created_at), until entries are older than
+        ``bound``; each page re-reads the previous page's last entry, which must be where it was. Entries of the
+        bound's own second are read through, not sent again: ids, not seconds, are ordered."""
+        params = {**pass_params, "sort": "id", "order": "desc"}
+        cursor = self.cursor_field
+        offset = 0
+        anchor: Optional[Any] = None
+        seen: set = set()
+        while True:
+            request_offset = max(0, offset - 1) if anchor is not None else offset
+            total, rows = self._fetch(params, request_offset)
+            page = [normalize(r) for r in rows]
+            received = len(page)
+            skip = 0
+            if anchor is not None:
+                ids = [d["id"] for d in page]
+                if anchor not in ids:
+                    raise FallBackToFullScan("rows moved between two newest-first pages (deleted?)")
+                skip = ids.index(anchor) + 1
+                if any(not self._known(d, seen) for d in page[:skip - 1]):
+                    raise FallBackToFullScan("unknown rows appeared before our place in the newest-first order")
+            stop = False
+            for data in page[skip:]:
+                value = data.get(cursor)
+                if value is None or value < bound:
+                    stop = True
+                    break
+                if data["id"] not in seen:
+                    seen.add(data["id"])
+                    if value > bound:
+                        yield data
+            offset = request_offset + received
+            if stop or not received or (total is not None and offset >= total):
+                break
+            anchor = page[-1]["id"]
 
     # -- HTTP ---------------------------------------------------------------------------------------
     def _fetch(self, params: Mapping[str, Any], offset: int) -> Tuple[Optional[int], List[Mapping[str, Any]]]:

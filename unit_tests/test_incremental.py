@@ -95,7 +95,8 @@ def test_bulk_edit_group_in_the_middle_of_the_changes_costs_one_more_request():
     order = [20, 21, 11, 12, 13, 14, 3, 1]
     with requests_mock.Mocker() as m:
         mock_page(m, "users", 0, page([by_id[i] for i in order[0:3]], total=8), limit=3, sort="updated_at", order="desc")
-        mock_page(m, "users", 2, page([by_id[i] for i in (11, 14, 13)], total=8), limit=3, sort="updated_at", order="desc")
+        # the next page starts one row before the group the first ended in; the group fills it: read it whole
+        mock_page(m, "users", 1, page([by_id[i] for i in (21, 14, 12)], total=8), limit=3, sort="updated_at", order="desc")
         mock_page(m, "users", 1, page([by_id[i] for i in (21, 14, 12, 11, 13, 3, 1)], total=8), limit=10000,
                   sort="updated_at", order="desc")
         output = run_read("users", make_config(page_size=3), state=state_for("users", "2025-01-01T00:00:00Z"))
@@ -106,12 +107,14 @@ def test_bulk_edit_group_in_the_middle_of_the_changes_costs_one_more_request():
 
 def test_tie_group_at_the_state_never_forces_a_full_read():
     at_state = "2025-01-01 00:00:00"
-    rows = stamped("users", [(12, "2025-03-01 00:00:00"), (11, "2025-02-01 00:00:00")] + [(i, at_state) for i in range(1, 6)])
+    rows = stamped("users", [(12, "2025-03-01 00:00:00"), (11, "2025-02-01 00:00:00"), (10, "2025-01-15 00:00:00")]
+                   + [(i, at_state) for i in range(1, 6)])
     with requests_mock.Mocker() as m:
-        mock_page(m, "users", 0, page(rows[0:2], total=7), limit=2, sort="updated_at", order="desc")
-        mock_page(m, "users", 1, page(rows[1:3], total=7), limit=2, sort="updated_at", order="desc")
-        output = run_read("users", make_config(page_size=2), state=state_for("users", "2025-01-01T00:00:00Z"))
-    assert [r["id"] for r in records_of(output)] == [12, 11]
+        mock_page(m, "users", 0, page(rows[0:3], total=8), limit=3, sort="updated_at", order="desc")
+        # the group at the state straddles this page boundary, in any order: nothing of it is needed
+        mock_page(m, "users", 1, page(rows[1:3] + rows[5:6], total=8), limit=3, sort="updated_at", order="desc")
+        output = run_read("users", make_config(page_size=3), state=state_for("users", "2025-01-01T00:00:00Z"))
+    assert [r["id"] for r in records_of(output)] == [12, 11, 10]
     assert m.call_count == 2
 
 
@@ -208,15 +211,14 @@ def test_rows_edited_during_a_newest_first_read_do_not_force_a_full_read():
     after_edit = [edited] + [r for r in rows if r["id"] != 4]
     with requests_mock.Mocker() as m:
         # id 4 was edited after page 1: it jumps to the top and our rows move one place right
-        mock_page(m, "models", 2, page(after_edit[2:5], total=9), limit=3, sort="updated_at", order="desc")
-        catch_up = m.get(list_url("models", 0, limit=3, sort="updated_at", order="desc"), complete_qs=True,
-                         response_list=[{"json": page(rows[0:3], total=9)}, {"json": page(after_edit[0:3], total=9)}])
-        mock_page(m, "models", 2, page(after_edit[2:5], total=9), limit=3, sort="updated_at", order="desc")
-        mock_page(m, "models", 4, page(after_edit[4:7], total=9), limit=3, sort="updated_at", order="desc")
-        output = run_read("models", make_config(page_size=3), state=state_for("models", "2025-03-04T00:00:00Z"))
+        catch_up = m.get(list_url("models", 0, limit=4, sort="updated_at", order="desc"), complete_qs=True,
+                         response_list=[{"json": page(rows[0:4], total=9)}, {"json": page(after_edit[0:4], total=9)}])
+        mock_page(m, "models", 2, page(after_edit[2:6], total=9), limit=4, sort="updated_at", order="desc")
+        mock_page(m, "models", 4, page(after_edit[4:8], total=9), limit=4, sort="updated_at", order="desc")
+        output = run_read("models", make_config(page_size=4), state=state_for("models", "2025-03-04T00:00:00Z"))
     ids = [r["id"] for r in records_of(output)]
     # 4 moved from behind our position to the top: the catch-up pass (one request) still delivers it
-    assert sorted(set(ids)) == [4, 5, 6, 7, 8, 9]
+    assert sorted(ids) == [4, 5, 6, 7, 8, 9]
     assert m.call_count == 4 and catch_up.call_count == 2
 
 
@@ -226,7 +228,8 @@ def test_rows_deleted_during_a_newest_first_read_fall_back_to_a_full_read():
     by_id = sorted(after_delete, key=lambda r: r["id"])
     with requests_mock.Mocker() as m:
         mock_page(m, "models", 0, page(rows[0:3], total=6), limit=3, sort="updated_at", order="desc")
-        mock_page(m, "models", 2, page(after_delete[2:5], total=5), limit=3, sort="updated_at", order="desc")
+        # the next page starts one row before the last one read: 6 is gone, so it starts one row too late
+        mock_page(m, "models", 1, page(after_delete[1:4], total=5), limit=3, sort="updated_at", order="desc")
         mock_page(m, "models", 0, page(by_id[0:3], total=5), limit=3)
         mock_page(m, "models", 2, page(by_id[2:5], total=5), limit=3)
         output = run_read("models", make_config(page_size=3), state=state_for("models", "2025-03-01T23:59:59Z"))
