@@ -564,7 +564,7 @@ def section_back_to_back(hardware: int = 12_000, page_size: int = 100):
     return codes.get(429, 0)
 
 
-def section_real_cost(hardware: int, settings=((4, 1), (4, 2), (4, 4), (2, 4)), fixed: float = 0.06,
+def section_real_cost(hardware: int, settings=((4, 2), (4, 4)), fixed: float = 0.06,
                       per_row: float = 0.0011, server_workers: int = 4, rpm: int = 120):
     log(f"\n== 10. Full sync of {hardware:,} assets against a real server's cost ({fixed * 1000:.0f} ms + "
         f"{per_row * 1000:.1f} ms/row a request, {server_workers} server workers, {rpm}/min) ==")

@@ -510,8 +510,11 @@ def test_incremental_with_rows_changing_between_pages():
                      for s in MUTATED}
         missing = {s: sorted(untouched[s] - set(second.ids(s))) for s in MUTATED}
         assert not any(missing.values()), f"changed before the read only, alive throughout, not delivered: {missing}"
-        # rows changed during the read: delivered now, or newer than the new state (so the next sync gets them)
+        # rows changed during the read: delivered now, or newer than the new state (so the next sync gets them).
+        # The next sync starts in a later second than the last of them (else it leaves them to the one after).
+        emu.set_clock(int(time.time()) + 2)
         third = connector("read", _config(emu, page_size=3), state=second.states)
+        emu.set_clock(None)
         assert third.returncode == 0, third.describe()
         for s in STREAMS:
             truth = visible_truth(emu, s)

@@ -308,7 +308,8 @@ class RequestPacer:
         self.configured_budget = max(1, requests_per_minute)
         self.budget = self.configured_budget
         self.window_seconds = window_seconds
-        self._sent: Deque[float] = deque()
+        self._sent: Deque[float] = deque()  # requests counted against the budget (ours and other clients')
+        self._own: Deque[float] = deque()  # ours alone
         self._in_flight = 0
         self._lock = threading.Lock()
         self.requests_sent = 0
@@ -347,6 +348,8 @@ class RequestPacer:
         horizon = now - self.window_seconds - self.MARGIN_SECONDS
         while self._sent and self._sent[0] <= horizon:
             self._sent.popleft()
+        while self._own and self._own[0] <= horizon:
+            self._own.popleft()
 
     def wait_for_slot(self) -> None:
         """Blocks until a request may be sent; each call must be followed by :meth:`release`."""
@@ -356,6 +359,7 @@ class RequestPacer:
                 self._expire(now)
                 if len(self._sent) < self.budget:
                     self._sent.append(now)
+                    self._own.append(now)
                     self.requests_sent += 1
                     self._in_flight += 1
                     return
@@ -380,12 +384,14 @@ class RequestPacer:
             if limit:
                 self.budget = max(1, min(self.configured_budget, limit - 1))
                 target = limit - remaining + others
+                # The server counts more than we sent in a whole window: another client spends this user's budget.
+                spent_by_others = limit - remaining > len(self._own)
             elif remaining == 0:
-                target = self.budget  # no limit header: at least wait out the window someone else spent
+                target, spent_by_others = self.budget, True  # no limit header: wait out the window someone spent
             else:
                 return
-            while len(self._sent) < min(target, self.budget):
-                self._sent.append(now)  # spent by another client of this user
+            while spent_by_others and len(self._sent) < min(target, self.budget):
+                self._sent.append(now)  # requests of the other client, expiring no earlier than the server forgets them
             # A new server window: it forgot requests we still count. Only when the server's limit is the one
             # that binds (a lower requests_per_minute is the user's own cap, kept as a sliding window).
             if limit and self.configured_budget >= limit - 1:
@@ -886,9 +892,9 @@ class SnipeItRetriever(Retriever):
         # One strict bound for every comparison: a row is delivered when its cursor is > bound. The state is
         # strict (every row of its second was read by the sync that wrote it: see the horizon below); start_date
         # is inclusive ("rows last updated before it are not synced", in every mode), so it becomes the second
-        # before it. A full-refresh read carries no cursor slice; an incremental one always does.
+        # before it.
+        # (Full refresh and a first incremental sync carry the same slice, from EPOCH or start_date: both read all.)
         cursor_slice = stream_slice.cursor_slice or {}
-        incremental = "start_time" in cursor_slice
         state = cursor_slice.get("start_time") or EPOCH
         start = self.config.get("start_date")
         if self.name in (self.config.get("always_full_refresh_streams") or ()) or state == start:
@@ -915,12 +921,9 @@ class SnipeItRetriever(Retriever):
                 key = data["id"]
                 if key in delivered:
                     continue
-                if incremental:
+                if filtered:
                     value = data.get(self.cursor_field)
-                    if value is None:
-                        if filtered:
-                            continue
-                    elif (filtered and value <= bound) or value >= (self._local.server_second or "9"):
+                    if value is None or value <= bound or value >= (self._local.server_second or "9"):
                         continue
                 if len(plan) > 1:
                     delivered.add(key)

@@ -76,3 +76,21 @@ def test_remaining_zero_without_a_limit_header_still_waits_a_window(clock):
     start = clock["t"]
     send(pacer, clock, answer(None, 0))
     assert send(pacer, clock) - start > 60
+
+
+def test_our_own_requests_in_flight_are_not_counted_twice(clock):
+    pacer = RequestPacer(requests_per_minute=120, window_seconds=60)
+    start = clock["t"]
+    times, counted = [], 0
+    for _ in range(4):  # four pages in flight all the time; the server counts each when its worker picks it up
+        pacer.wait_for_slot()
+        times.append(clock["t"])
+        counted += 1
+    while len(times) < 125:
+        pacer.observe(answer(120, 120 - counted))  # the oldest answer, once all four were counted
+        pacer.release()
+        clock["t"] += 0.1
+        pacer.wait_for_slot()
+        times.append(clock["t"])
+        counted += 1
+    assert len([t for t in times if t - start < 60]) == 119  # the whole window but one request for the next client
