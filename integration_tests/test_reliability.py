@@ -494,8 +494,16 @@ def test_incremental_with_rows_changing_between_pages():
     try:
         first = connector("read", _config(emu))
         assert first.returncode == 0, first.describe()
-        with changes_stamped_earlier(emu):
-            changed = {s: set(emu.mutate(STREAMS[s], "update", count=3, fields={"notes": "pre"})) for s in MUTATED}
+        # enough rows changed, one a second, that the newest-first reads page past every mid-read mutation
+        # (hardware: 7 requests); all stamped before the read
+        changed: Dict[str, set] = {s: set() for s in MUTATED}
+        start = int(time.time()) - 40
+        for second in range(24):
+            emu.set_clock(start + second)
+            for s in MUTATED:
+                if second < {"hardware": 24, "users": 12}.get(s, 3):
+                    changed[s] |= set(emu.mutate(STREAMS[s], "update", count=1, fields={"notes": "pre"}))
+        emu.set_clock(None)
         _add_mutations(emu, offset=0)
         # Slow enough that the read spans seconds: rows changed again mid-read are then newer than its start.
         emu.configure(latency_seconds=0.1)
@@ -512,6 +520,8 @@ def test_incremental_with_rows_changing_between_pages():
         assert not any(missing.values()), f"changed before the read only, alive throughout, not delivered: {missing}"
         # rows changed during the read: delivered now, or newer than the new state (so the next sync gets them).
         # The next sync starts in a later second than the last of them (else it leaves them to the one after).
+        assert all(f["_applied"] == 1 for f in emu.faults() if f["path"].endswith(("/hardware", "/users"))), emu.faults()
+        emu.clear_faults()  # a mutation the second read did not reach must not land in the third one
         emu.set_clock(int(time.time()) + 2)
         third = connector("read", _config(emu, page_size=3), state=second.states)
         emu.set_clock(None)
