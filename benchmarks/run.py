@@ -44,17 +44,29 @@ SMALL = dict(users=300, companies=5, locations=20, categories=8, manufacturers=1
 UNLIMITED = 10_000_000
 
 
+LAST_RUN = BENCH / "last_run.txt"  # written by every run (machine-specific figures: not in git)
+
+
 def log(msg: str = "") -> None:
     print(msg, flush=True)
+    with LAST_RUN.open("a", encoding="utf-8") as out:
+        out.write(msg + "\n")
 
 
 # ------------------------------------------------------------------------------------------------ emulator
 class Emu:
     def __init__(self, hardware: int, warm: bool = True, latency: float = 0.0, rate_limit: int = UNLIMITED,
-                 max_results: int = 500, **sizes):
+                 max_results: int = 500, cost=None, activity=None, **sizes):
+        """cost=(fixed s, s per row, server workers) and activity=N run benchmarks/cost_model_server.py instead."""
         sizes = {**SMALL, **sizes}
-        cmd = [PY, "-m", "snipeit_emulator", "--host", "127.0.0.1", "--port", "0", "--hardware", str(hardware),
-               "--rate-limit", str(rate_limit), "--latency", str(latency), "--max-results", str(max_results)]
+        if cost is None and activity is None:
+            cmd = [PY, "-m", "snipeit_emulator", "--host", "127.0.0.1"]
+        else:
+            fixed, per_row, workers = cost or (0.0, 0.0, 0)
+            cmd = [PY, str(BENCH / "cost_model_server.py"), "--latency-fixed", str(fixed), "--latency-per-row",
+                   str(per_row), "--workers", str(workers)] + (["--activity", str(activity)] if activity else [])
+        cmd += ["--port", "0", "--hardware", str(hardware),
+                "--rate-limit", str(rate_limit), "--latency", str(latency), "--max-results", str(max_results)]
         for k, v in sizes.items():
             cmd += ["--" + k, str(v)]
         if warm:
@@ -447,12 +459,166 @@ def section_profile(n: int, out_txt: Path):
     log(f"   top-40 tottime / top-60 cumulative written to {out_txt}")
 
 
+# ------------------------------------------------------------------------------------------------ cost sections
+INCREMENTAL_STREAMS = STREAMS + ["licenses", "accessories", "consumables", "components", "maintenances",
+                                 "depreciations", "groups", "fields", "fieldsets", "activity"]
+DAY0 = 1_750_000_000  # the emulator's clock during the cost sections (2025-06-15), after its generated data
+
+
+def set_clock(emu: "Emu", ts) -> None:
+    emu.control("config", {"clock": ts})
+
+
+def touch(emu: "Emu", ids, at: int, what: str) -> None:
+    """Update these hardware ids in one emulator call stamped `at`: one second, a tie group (a bulk edit)."""
+    set_clock(emu, at)
+    for i in range(0, len(ids), 1000):
+        emu.control("mutate", {"resource": "hardware", "op": "update", "ids": list(ids[i:i + 1000]),
+                               "fields": {"notes": what}})
+
+
+def incremental_sync(emu: "Emu", tmp: Path, state, streams, at: int, **config):
+    """One incremental sync with the emulator's clock fixed at `at` (its Date header and row stamps agree)."""
+    set_clock(emu, at)
+    emu.clear_requests()
+    res = connector(write_inputs(tmp, emu, streams, state=state, **config), parse_state=True)
+    check(res, "incremental sync")
+    per, codes = count_requests(emu.requests())
+    hw_reads = Counter(r["query"].get("status", "default") for r in emu.requests() if r["path"] == "/api/v1/hardware")
+    return res, per, codes, hw_reads, final_state(res["states"]) or state
+
+
+def section_incremental_cost(n: int, page: int = 500):
+    log(f"\n== 7. What an incremental sync costs (hardware {n:,}, all {len(INCREMENTAL_STREAMS)} incremental streams) ==")
+    rows = []
+    with Emu(hardware=n, warm=True) as emu, tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        ids = [r["id"] for r in emu.control("truth/hardware")
+               if not r.get("deleted_at") and r.get("status_type") != "archived"]
+        first, _, _, _, state = incremental_sync(emu, tmp, None, INCREMENTAL_STREAMS, DAY0)
+        log(f"   first sync (no state): {first['records']:,} records in {first['wall']:.1f} s")
+        steps = [
+            ("unchanged instance", [], 0),
+            ("10 assets changed", [(ids[:10], 10)], 10),
+            ("300-asset bulk edit (one second)", [(ids[100:400], 20)], 300),
+            ("10 changed, 300-row tie group at the cursor", [(ids[1000:1010], 30)], 10),
+            ("650 changed: 350 newer + 300-row bulk edit across the page boundary",
+             [(ids[2000:2300], 40), (ids[3000:3350], 41)], 650),
+            ("1,200 changed, one second each group of 10", [(ids[4000 + i:4010 + i], 50 + i // 10) for i in range(0, 1200, 10)], 1200),
+        ]
+        clock = DAY0
+        for name, edits, k in steps:
+            for batch, offset in edits:
+                touch(emu, batch, DAY0 + offset, name)
+                clock = max(clock, DAY0 + offset)
+            clock += 2
+            res, per, codes, hw_reads, state = incremental_sync(emu, tmp, state, INCREMENTAL_STREAMS, clock)
+            rows.append((name, k, res, per, hw_reads, codes))
+    log(f"   {'after':66} {'hw rec':>6} {'hw req':>6} {'archived x2 / default':>21} {'target':>6} "
+        f"{'activity rec/req':>16} {'other rec':>9} {'other req (max)':>15}")
+    for name, k, res, per, hw_reads, codes in rows:
+        target = math.ceil(k / page) + 1
+        extra = 2 if "bulk" in name and "across" in name else 0
+        others = {s: v for s, v in per.items() if s not in ("hardware", "fields", "reports")}
+        other_records = res["records"] - res["per_stream"].get("hardware", 0) - res["per_stream"].get("activity", 0)
+        over = hw_reads.get("default", 0) > target + extra or any(v > 1 for v in others.values()) \
+            or per.get("reports", 0) > target
+        log(f"   {name:66} {res['per_stream'].get('hardware', 0):>6,} {per.get('hardware', 0):>6} "
+            f"{str(hw_reads.get('Archived', 0)) + ' / ' + str(hw_reads.get('default', 0)):>21} "
+            f"{str(target) + ('+2' if extra else ''):>6} "
+            f"{str(res['per_stream'].get('activity', 0)) + ' / ' + str(per.get('reports', 0)):>16} {other_records:>9} "
+            f"{str(sum(others.values())) + ' (' + str(max(others.values(), default=0)) + ')':>15}"
+            f"  {'OVER' if over else 'ok'}{'  429s: ' + str(codes[429]) if codes.get(429) else ''}")
+    log("   (target: ceil(k / 500) + 1 requests for the default hardware list, +2 with a bulk edit across a page "
+        "boundary; the archived list is read twice, one request each; every other list: 1 request; activity: one "
+        "entry per changed row)")
+    return rows
+
+
+def section_activity(entries: int = 100_000, new: int = 50):
+    log(f"\n== 8. Activity log: {entries:,} entries, then {new} new ones ==")
+    with Emu(hardware=2000, warm=False, activity=entries) as emu, tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        first, per1, _, _, state = incremental_sync(emu, tmp, None, ["activity"], DAY0)
+        set_clock(emu, DAY0 + 10)
+        emu.control("mutate", {"resource": "hardware", "op": "update", "count": new, "fields": {"notes": "logged"}})
+        second, per2, _, _, _ = incremental_sync(emu, tmp, state, ["activity"], DAY0 + 12)
+    log(f"   first sync: {first['records']:,} entries, {per1.get('reports', 0)} requests, {first['wall']:.1f} s")
+    log(f"   next sync:  {second['records']:,} entries, {per2.get('reports', 0)} requests (target <= 2), "
+        f"{second['wall']:.1f} s")
+    return per2.get("reports", 0), second["records"]
+
+
+def section_back_to_back(hardware: int = 12_000, page_size: int = 100):
+    log(f"\n== 9. Two syncs back to back with one token, 120/min (hardware {hardware:,}, page_size {page_size}) ==")
+    with Emu(hardware=hardware, warm=True, rate_limit=120) as emu, tempfile.TemporaryDirectory() as tmp:
+        args = write_inputs(Path(tmp), emu, ["hardware"], sync_mode="full_refresh", requests_per_minute=120,
+                            page_size=page_size)
+        emu.clear_requests()
+        first = connector(args)
+        second = connector(args)
+        check(first, "first sync")
+        check(second, "second sync")
+        per, codes = count_requests(emu.requests())
+    log(f"   {sum(per.values())} requests, 429 responses: {codes.get(429, 0)} (target 0); walls {first['wall']:.1f} s "
+        f"and {second['wall']:.1f} s")
+    return codes.get(429, 0)
+
+
+def section_real_cost(hardware: int, settings=((4, 2), (4, 4)), fixed: float = 0.06,
+                      per_row: float = 0.0011, server_workers: int = 4, rpm: int = 120):
+    log(f"\n== 10. Full sync of {hardware:,} assets against a real server's cost ({fixed * 1000:.0f} ms + "
+        f"{per_row * 1000:.1f} ms/row a request, {server_workers} server workers, {rpm}/min) ==")
+    out = []
+    with Emu(hardware=hardware, warm=True, rate_limit=rpm, cost=(fixed, per_row, server_workers)) as emu, \
+            tempfile.TemporaryDirectory() as tmp:
+        for workers, pages_in_flight in settings:
+            args = write_inputs(Path(tmp), emu, ["hardware"], sync_mode="full_refresh", requests_per_minute=rpm,
+                                num_workers=workers, pages_in_flight=pages_in_flight)
+            if out:
+                time.sleep(61)  # a fresh server window for each run (the token's budget is shared across runs)
+            emu.clear_requests()
+            emu.control("served", method="DELETE")
+            res = connector(args)
+            check(res, f"num_workers={workers} pages_in_flight={pages_in_flight}")
+            reqs = [r for r in emu.requests() if r["path"].startswith("/api/v1/")]
+            out.append((workers, pages_in_flight, res, reqs, emu.control("served")))
+    log(f"   {'num_workers':>11} {'pages_in_flight':>15} {'records':>8} {'requests':>8} {'429':>4} {'wall s':>7} "
+        f"{'floor s':>7} {'wall/floor':>10} {'sched. floor':>12} {'wall/sched':>10}")
+    for workers, pages_in_flight, res, reqs, served in out:
+        service = [fixed + per_row * rows for rows in served]
+        n = len(service)
+        rate_floor = 60.0 * ((n - 1) // rpm) + (min(service) if service else 0)
+        server_floor = sum(service) / server_workers
+        floor = max(rate_floor, server_floor)
+        sched = _schedule_floor(service, rpm, server_workers)
+        n429 = sum(1 for r in reqs if r["status"] == 429)
+        log(f"   {workers:>11} {pages_in_flight:>15} {res['records']:>8,} {len(reqs):>8} {n429:>4} {res['wall']:>7.1f} "
+            f"{floor:>7.1f} {res['wall'] / floor:>10.2f} {sched:>12.1f} {res['wall'] / sched:>10.2f}")
+    log("   floor = max(rate limit: 60 s x ((requests-1) // 120) + one request, server time: sum of request costs / "
+        "workers); sched. floor = both at once: request i starts no earlier than 60 s x (i // 120), on one of the "
+        "server's workers (each request's cost from its rows), requests in id order")
+    return out
+
+
+def _schedule_floor(service, rpm: int, workers: int) -> float:
+    """Earliest finish if every request started as soon as both the fixed rate window and a server worker allow."""
+    import heapq
+    free = [0.0] * workers
+    end = 0.0
+    for i, cost in enumerate(service):
+        start = max(heapq.heappop(free), 60.0 * (i // rpm))
+        heapq.heappush(free, start + cost)
+        end = max(end, start + cost)
+    return end
+
+
 # ------------------------------------------------------------------------------------------------ main
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="small datasets (20k / 5k rows), implies --skip-1m")
     p.add_argument("--skip-1m", action="store_true", help="skip the 1M-row peak-RSS read")
-    p.add_argument("--only", default="", help="comma-separated sections to run: 1,2,3,4,5,6")
+    p.add_argument("--only", default="", help="comma-separated sections to run: 1,2,3,4,5,6,7,8,9,10")
     p.add_argument("--profile", action="store_true", help="also run section 5 (cProfile, all threads)")
     p.add_argument("--rows", type=int, default=None, help="hardware rows for sections 1 and 5 (default 100000)")
     p.add_argument("--latency-hardware", type=int, default=12000)
@@ -460,8 +626,9 @@ def main(argv=None):
                    help="connector page_size in section 3 (50 -> ~250 requests: three 120/min windows)")
     p.add_argument("--stdlib-json", action="store_true", help="plain loop uses json instead of orjson")
     a = p.parse_args(argv)
+    LAST_RUN.write_text("")
     rows = a.rows or (20_000 if a.quick else 100_000)
-    only = {int(x) for x in a.only.split(",") if x.strip()} or ({1, 2, 3, 4, 6} | ({5} if a.profile else set()))
+    only = {int(x) for x in a.only.split(",") if x.strip()} or ({1, 2, 3, 4, 6, 7, 8, 9, 10} | ({5} if a.profile else set()))
     skip_1m = a.skip_1m or a.quick
     log(f"source-snipeit benchmarks — python {sys.version.split()[0]}, {os.cpu_count()} CPUs, sections {sorted(only)}")
     t0 = time.monotonic()
@@ -480,6 +647,14 @@ def main(argv=None):
             section_rss(1_000_000)
     if 5 in only:
         section_profile(rows, BENCH / "profile.txt")
+    if 7 in only:
+        section_incremental_cost(5_000 if a.quick else 20_000)
+    if 8 in only:
+        section_activity(10_000 if a.quick else 100_000)
+    if 9 in only:
+        section_back_to_back()
+    if 10 in only:
+        section_real_cost(20_000 if a.quick else rows)
     log(f"\ntotal {time.monotonic() - t0:.0f} s")
 
 

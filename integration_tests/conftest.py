@@ -23,6 +23,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -381,3 +383,14 @@ def visible_truth(emu: Emulator, stream: str) -> Dict[int, Dict[str, Any]]:
 def updated_at_by_id(emu: Emulator, stream: str) -> Dict[int, Any]:
     """Each visible row's updated_at, by id: compare two of these to see which rows changed in between."""
     return {i: r["updated_at"] for i, r in visible_truth(emu, stream).items()}
+
+
+@contextmanager
+def changes_stamped_earlier(emu: Emulator, seconds: int = 5):
+    """Changes made inside are stamped a few seconds in the past: changes made before a sync, never in the second
+    the sync starts (the connector leaves rows of that second to the next sync), however fast the machine is."""
+    emu.set_clock(int(time.time()) - seconds)
+    try:
+        yield
+    finally:
+        emu.set_clock(None)

@@ -30,8 +30,8 @@ import pytest
 
 from snipeit_emulator import Emulator
 
-from .conftest import (MAIN_PY, REPO, STREAMS, ReadResult, make_catalog, make_dataset, make_state,
-                       parse_messages, updated_at_by_id, visible_truth)
+from .conftest import (MAIN_PY, REPO, STREAMS, ReadResult, changes_stamped_earlier, make_catalog, make_dataset,
+                       make_state, parse_messages, updated_at_by_id, visible_truth)
 
 # A distinctive token: the sweep after each test asserts it appears in nothing the connector printed.
 TOKEN = "rel-SECRET-7f3a9c1e5b2d4680aa11bb22cc33dd44ee55ff66"
@@ -339,12 +339,13 @@ def _kill_chain(chain: int, incremental: bool, kills_wanted: int) -> Dict[str, A
             state = _last_states(messages)
             assert set(state) == set(STREAMS)
             hw = sorted(visible_truth(emu, "hardware"))
-            emu.mutate("hardware", "update", ids=hw[::9], fields={"notes": "moved"})
-            emu.mutate("hardware", "insert", count=6)
-            emu.mutate("users", "update", count=8, fields={"jobtitle": "Changed"})
-            emu.mutate("models", "insert", count=3)
-            emu.mutate("companies", "update", count=2, fields={"phone": "555"})
-            emu.mutate("suppliers", "update", count=3, fields={"city": "Nowhere"})
+            with changes_stamped_earlier(emu):
+                emu.mutate("hardware", "update", ids=hw[::9], fields={"notes": "moved"})
+                emu.mutate("hardware", "insert", count=6)
+                emu.mutate("users", "update", count=8, fields={"jobtitle": "Changed"})
+                emu.mutate("models", "insert", count=3)
+                emu.mutate("companies", "update", count=2, fields={"phone": "555"})
+                emu.mutate("suppliers", "update", count=3, fields={"city": "Nowhere"})
             for stream in STREAMS:
                 truth = visible_truth(emu, stream)
                 changed[stream] = {i: r["updated_at"] for i, r in truth.items() if i not in delivered[stream]
@@ -484,7 +485,16 @@ def test_incremental_with_rows_changing_between_pages():
     try:
         first = connector("read", _config(emu))
         assert first.returncode == 0, first.describe()
-        changed = {s: set(emu.mutate(STREAMS[s], "update", count=3, fields={"notes": "pre"})) for s in MUTATED}
+        # enough rows changed, one a second, that the newest-first reads page past every mid-read mutation
+        # (hardware: 7 requests); all stamped before the read
+        changed: Dict[str, set] = {s: set() for s in MUTATED}
+        start = int(time.time()) - 40
+        for second in range(24):
+            emu.set_clock(start + second)
+            for s in MUTATED:
+                if second < {"hardware": 24, "users": 12}.get(s, 3):
+                    changed[s] |= set(emu.mutate(STREAMS[s], "update", count=1, fields={"notes": "pre"}))
+        emu.set_clock(None)
         _add_mutations(emu, offset=0)
         # Slow enough that the read spans seconds: rows changed again mid-read are then newer than its start.
         emu.configure(latency_seconds=0.1)
@@ -499,8 +509,13 @@ def test_incremental_with_rows_changing_between_pages():
                      for s in MUTATED}
         missing = {s: sorted(untouched[s] - set(second.ids(s))) for s in MUTATED}
         assert not any(missing.values()), f"changed before the read only, alive throughout, not delivered: {missing}"
-        # rows changed during the read: delivered now, or newer than the new state (so the next sync gets them)
+        # rows changed during the read: delivered now, or newer than the new state (so the next sync gets them).
+        # The next sync starts in a later second than the last of them (else it leaves them to the one after).
+        assert all(f["_applied"] == 1 for f in emu.faults() if f["path"].endswith(("/hardware", "/users"))), emu.faults()
+        emu.clear_faults()  # a mutation the second read did not reach must not land in the third one
+        emu.set_clock(int(time.time()) + 2)
         third = connector("read", _config(emu, page_size=3), state=second.states)
+        emu.set_clock(None)
         assert third.returncode == 0, third.describe()
         for s in STREAMS:
             truth = visible_truth(emu, s)

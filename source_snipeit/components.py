@@ -14,7 +14,7 @@ import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import InitVar, dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Deque, Dict, Iterable, List, Mapping, MutableMapping, Optional, Tuple, Union
@@ -296,6 +296,16 @@ def _server_second(response: requests.Response) -> Optional[str]:
         return None
 
 
+def _second_before(value: str) -> str:
+    """``2025-01-01T00:00:00Z`` → ``2024-12-31T23:59:59Z``: an inclusive bound as a strict one (cursors are whole
+    seconds in this format)."""
+    try:
+        parsed = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
+    except (TypeError, ValueError):
+        return value
+    return (parsed - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _retry_after_seconds(value: Optional[str]) -> Optional[float]:
     if not value:
         return None
@@ -409,14 +419,19 @@ def _harden_https(session: requests.Session, ca_bundle: Optional[str]) -> None:
 
 
 class RequestPacer:
-    """Keeps one sync (all its streams and threads) under the instance's request budget.
+    """Keeps one sync (all its streams and threads) under the instance's request budget, counted with every other
+    client of the same token.
 
     Quirk: Snipe-IT's limiter allows ``API_THROTTLE_PER_MINUTE`` (120) requests per *user* in a fixed window
     that opens at the first request; the 121st gets a 429 with no ``Retry-After`` and the rest of the window
-    is lost. The pacer keeps a sliding log of its own requests and never has more than the budget in flight
-    within one window (plus a second of margin for network jitter), so it can never trip the server's fixed
-    window on its own, while small syncs still go at full speed. ``X-RateLimit-Remaining: 0`` while our own
-    log shows room means another client of the same user is spending the budget: then it waits a window.
+    is lost. Every answer tells what is left (``X-RateLimit-Limit: 120``, ``X-RateLimit-Remaining: 88``), counting
+    every client of that user: a sync that starts right after another one, or while a script uses the API.
+    The pacer keeps a sliding log of requests and never has more than the budget in it within one window (plus
+    a second of margin for network jitter), so it cannot trip the server's window on its own. From each answer
+    it sets the log to what the server counts plus what we have in flight: requests spent by others are added
+    (timestamped now, so they expire no earlier than the server forgets them), and when the server reports a
+    new window the requests it no longer counts are dropped. One request of the server's limit is always left
+    unspent, so the first request of the next sync, sent before it can know what is left, never meets a 429.
     """
 
     _instances: Dict[int, Tuple[Mapping[str, Any], "RequestPacer"]] = {}
@@ -424,10 +439,12 @@ class RequestPacer:
     MARGIN_SECONDS = 1.0
 
     def __init__(self, requests_per_minute: int, window_seconds: float = 60.0) -> None:
-        self.budget = max(1, requests_per_minute)
+        self.configured_budget = max(1, requests_per_minute)
+        self.budget = self.configured_budget
         self.window_seconds = window_seconds
-        self._sent: Deque[float] = deque()
-        self._paused_until = 0.0
+        self._sent: Deque[float] = deque()  # requests counted against the budget (ours and other clients')
+        self._own: Deque[float] = deque()  # ours alone
+        self._in_flight = 0
         self._lock = threading.Lock()
         self.requests_sent = 0
         # Set when the instance refused the token (401, redirect to login, wrong URL): every stream of the
@@ -438,7 +455,8 @@ class RequestPacer:
 
     def claim_first_request(self) -> bool:
         """The sync's very first request goes alone; the other streams wait for its answer, so a refused
-        token costs one request and one error, not one per stream running in parallel."""
+        token costs one request and one error, not one per stream running in parallel (and the budget is
+        known from the server's headers before the others start)."""
         with self._lock:
             if not self._first_request_claimed:
                 self._first_request_claimed = True
@@ -460,29 +478,64 @@ class RequestPacer:
                 cls._instances[id(config)] = entry
             return entry[1]
 
+    def _expire(self, now: float) -> None:
+        horizon = now - self.window_seconds - self.MARGIN_SECONDS
+        while self._sent and self._sent[0] <= horizon:
+            self._sent.popleft()
+        while self._own and self._own[0] <= horizon:
+            self._own.popleft()
+
     def wait_for_slot(self) -> None:
+        """Blocks until a request may be sent; each call must be followed by :meth:`release`."""
         while True:
             with self._lock:
                 now = time.monotonic()
-                horizon = now - self.window_seconds - self.MARGIN_SECONDS
-                while self._sent and self._sent[0] <= horizon:
-                    self._sent.popleft()
-                if now >= self._paused_until and len(self._sent) < self.budget:
+                self._expire(now)
+                if len(self._sent) < self.budget:
                     self._sent.append(now)
+                    self._own.append(now)
                     self.requests_sent += 1
+                    self._in_flight += 1
                     return
-                wait = max(self._paused_until - now,
-                           (self._sent[0] - horizon) if len(self._sent) >= self.budget else 0.0)
+                wait = self._sent[0] + self.window_seconds + self.MARGIN_SECONDS - now
             time.sleep(max(wait, 0.01))
 
+    def release(self) -> None:
+        """The request of a :meth:`wait_for_slot` has been answered (or failed)."""
+        with self._lock:
+            self._in_flight = max(0, self._in_flight - 1)
+
     def observe(self, response: requests.Response) -> None:
-        remaining = response.headers.get("X-RateLimit-Remaining")
-        if remaining is None or not remaining.strip().isdigit():
+        """Follow what the server counts: call with each answer, before :meth:`release`."""
+        remaining = _header_int(response, "X-RateLimit-Remaining")
+        if remaining is None:
             return
-        if int(remaining) == 0:
-            with self._lock:
-                if len(self._sent) < self.budget:  # not our own doing: someone else spends this user's budget
-                    self._paused_until = max(self._paused_until, time.monotonic() + self.window_seconds)
+        limit = _header_int(response, "X-RateLimit-Limit")
+        with self._lock:
+            now = time.monotonic()
+            self._expire(now)
+            others = max(0, self._in_flight - 1)  # sent besides this one: perhaps not counted by the server yet
+            if limit:
+                self.budget = max(1, min(self.configured_budget, limit - 1))
+                target = limit - remaining + others
+                # The server counts more than we sent in a whole window: another client spends this user's budget.
+                spent_by_others = limit - remaining > len(self._own)
+            elif remaining == 0:
+                target, spent_by_others = self.budget, True  # no limit header: wait out the window someone spent
+            else:
+                return
+            while spent_by_others and len(self._sent) < min(target, self.budget):
+                self._sent.append(now)  # requests of the other client, expiring no earlier than the server forgets them
+            # A new server window: it forgot requests we still count. Only when the server's limit is the one
+            # that binds (a lower requests_per_minute is the user's own cap, kept as a sliding window).
+            if limit and self.configured_budget >= limit - 1:
+                while len(self._sent) > max(target, 0):
+                    self._sent.popleft()
+
+
+def _header_int(response: requests.Response, name: str) -> Optional[int]:
+    value = (response.headers.get(name) or "").strip()
+    return int(value) if value.isdigit() else None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1388,6 +1441,8 @@ class SnipeItRetriever(Retriever):
         ] or [{}]
         self._local = threading.local()  # .partition: the parent row a child stream is reading (license_seats)
         self.cursor_field: str = parameters.get("cursor_field", "updated_at_datetime")
+        # Incremental reads go newest first on this column and stop at the state (activity: id, its order).
+        self.newest_first_sort: Optional[str] = "updated_at" if self.sort_by_updated_at else parameters.get("newest_first_sort")
         # Markdown-rendered columns; notes_markdown: false for the streams whose notes are bare e() (an empty
         # html_fields list would not survive the CDK's $parameters propagation, which drops empty lists)
         self.html_fields = parameters.get("html_fields", ["notes"]) if parameters.get("notes_markdown", True) else []
@@ -1422,45 +1477,51 @@ class SnipeItRetriever(Retriever):
             return
         stream_slice = _SliceWithCachedHash(stream_slice or StreamSlice(partition={}, cursor_slice={}))
         normalize = self._normalizer(records_schema).normalize
-        # The cursor's slice carries the state (or start_date); a full-refresh read carries none, so
-        # start_date is applied here too: "rows last updated before it are not synced" in every mode.
-        lower = max((stream_slice.cursor_slice or {}).get("start_time") or EPOCH, self.config.get("start_date") or EPOCH)
-        incremental = lower > EPOCH
+        # One strict bound for every comparison: a row is delivered when its cursor is > bound. The state is
+        # strict (every row of its second was read by the sync that wrote it: see the horizon below); start_date
+        # is inclusive ("rows last updated before it are not synced", in every mode), so it becomes the second
+        # before it.
+        # (Full refresh and a first incremental sync carry the same slice, from EPOCH or start_date: both read all.)
+        cursor_slice = stream_slice.cursor_slice or {}
+        state = cursor_slice.get("start_time") or EPOCH
+        start = self.config.get("start_date")
+        if self.name in (self.config.get("always_full_refresh_streams") or ()) or state == start:
+            state = EPOCH  # read in full on every sync: server-computed columns (counts) stay exact
+        bound = max(state, _second_before(start)) if start else state
+        filtered = bound > EPOCH
         # Extra passes (hardware: status=Archived) first: they are small, and the main pass then skips
         # whatever they delivered, whether or not the instance shows archived assets in the default list.
         # An asset archived (or restored) while the main pass runs can move out of the list before the main pass
         # reaches it and into a list already read; the extra passes are read once more at the end (they are small)
         # and deliver what they did not deliver the first time.
         # Rows edited while this read runs can be missed by it (they move behind it); the state must then stay
-        # low enough for the next sync to read them. Rows updated after the second in which the read started
-        # (the server's Date header: the same clock as updated_at) are left to the next sync, so the state
-        # never passes that second. Rows of that second itself are read now and again next time.
+        # below them for the next sync to read them. Rows updated in or after the second in which the read started
+        # (the server's Date header: the same clock as updated_at) are left to the next sync, so the state is
+        # always older than that second and every row of the state's own second was read: the next sync compares
+        # strictly and re-sends nothing.
         self._local.server_second = None
         delivered = IdSet()
         extra_passes = [p for p in self.passes if p]
         main_passes = [p for p in self.passes if not p]
         plan = extra_passes + main_passes + (extra_passes if main_passes else [])
         for pass_params in plan:
-            for data in self._scan(pass_params, lower if incremental else None, normalize):
+            for data in self._scan(pass_params, bound if filtered else None, normalize):
                 key = data["id"]
                 if key in delivered:
                     continue
-                if incremental:
+                if filtered:
                     value = data.get(self.cursor_field)
-                    if value is None or value < lower:
-                        continue
-                    horizon = getattr(self._local, "server_second", None)
-                    if horizon and value > horizon:
+                    if value is None or value <= bound or value >= (self._local.server_second or "9"):
                         continue
                 if len(plan) > 1:
                     delivered.add(key)
                 yield Record(data=data, stream_name=self.name, associated_slice=stream_slice)
 
-    def _scan(self, pass_params: Mapping[str, Any], lower: Optional[str], normalize: Callable) -> Iterable[Dict[str, Any]]:
-        if lower and self.sort_by_updated_at:
+    def _scan(self, pass_params: Mapping[str, Any], bound: Optional[str], normalize: Callable) -> Iterable[Dict[str, Any]]:
+        if bound and self.newest_first_sort:
             try:
                 # Materialised: on fallback nothing of the abandoned read has been emitted.
-                rows = list(self._newest_first(pass_params, lower, normalize))
+                rows = list(self._newest_first(pass_params, bound, normalize))
             except FallBackToFullScan as reason:
                 LOGGER.info(f"Stream {self.name}: {reason}; reading it in full (sorted by {self.sort_key}) instead.")
             else:
@@ -1527,62 +1588,131 @@ class SnipeItRetriever(Retriever):
         finally:
             read_ahead.close()
 
-    def _newest_first(self, pass_params: Mapping[str, Any], lower: str, normalize: Callable,
-                      catch_up: int = 0) -> Iterable[Dict[str, Any]]:
-        """Incremental read: ``sort=updated_at&order=desc`` until rows are older than the state.
+    # A tie group larger than a page is re-read in one request this large; the server clamps it to its cap
+    # (Snipe-IT's MAX_RESULTS, 500 by default: a larger limit is answered with MAX_RESULTS rows).
+    TIE_GROUP_LIMIT = 10_000
 
-        Completeness check: each page re-reads the previous page's last row; if it is not where expected,
-        rows moved under us and we give up (FallBackToFullScan). A group of rows sharing one ``updated_at``
-        second that straddles a page boundary may be ordered differently by each request (MySQL has no
-        tie-breaker), so that also falls back unless the whole group is older than the state. Rows edited
-        while we read jump to the top, behind us: if that happened, a catch-up pass reads the top again down
-        to where this read started, so a row that existed for the whole read is never left for the next sync.
+    def _newest_first(self, pass_params: Mapping[str, Any], bound: str, normalize: Callable,
+                      catch_up: int = 0) -> Iterable[Dict[str, Any]]:
+        """Incremental read, newest first (``sort=updated_at&order=desc``; activity ``sort=id``), until the rows are
+        not newer than ``bound``; yields each row newer than it once.
+
+        Ties: a group of rows sharing one ``updated_at`` second (a bulk edit stamps hundreds of assets in one
+        second) comes back in a different order on every request (MySQL has no tie-breaker), so a group that
+        straddles two pages can lose rows to both. Each page therefore starts one row before the group the
+        previous page ended in: one answer then holds the whole group, in whatever order, and that first row
+        (newer than the group) proves the page starts where it should; a group that fills a page is read again
+        with ``limit`` up to the server's cap. Only a group larger than the cap, or rows deleted under the read
+        (the page starts inside the group: positions moved left), fall back to the full read
+        (FallBackToFullScan). A group at the bound needs nothing: the sync that wrote the state read all of it.
+        Rows edited while we read jump to the top and push ours right; the rows before our place must then be
+        rows we have (or newer than the read's start, which the next sync gets), and a catch-up pass reads the
+        top again down to where this read started.
         """
-        params = {**pass_params, "sort": "updated_at", "order": "desc"}
-        offset = 0
-        anchor: Optional[Tuple[Any, Any]] = None  # (id, updated_at) of the last row consumed
+        if self.newest_first_sort == "id":
+            yield from self._newest_first_by_id(pass_params, bound, normalize)
+            return
+        params = {**pass_params, "sort": self.newest_first_sort, "order": "desc"}
+        cursor = self.cursor_field
+        run: Optional[List[Any]] = None  # [value, first position] of the run of equal values the read is in
+        limit: Optional[int] = None
         seen: set = set()
-        top: Optional[str] = None  # newest updated_at when this read started
+        top: Optional[str] = None  # newest cursor value when this read started
         rows_jumped = False
         while True:
-            request_offset = max(0, offset - 1) if anchor else offset
-            total, rows = self._fetch(params, request_offset)
-            received = len(rows)
-            if anchor:
-                ids = [r["id"] for r in rows]
-                if anchor[0] not in ids:
-                    raise FallBackToFullScan("rows moved between two newest-first pages (deleted, or reordered)")
-                at = ids.index(anchor[0])
-                # Rows edited while we read jump to the top and push ours right: what comes before the anchor
-                # must be rows we already have; their new versions are newer than this sync's state.
-                if any(i not in seen for i in ids[:at]):
-                    raise FallBackToFullScan("unknown rows appeared before our place in the newest-first order")
-                rows_jumped = rows_jumped or at > 0
-                rows = rows[at + 1:]
+            request_offset = max(0, run[1] - 1) if run else 0
+            total, rows = self._fetch(params if limit is None else {**params, "limit": limit}, request_offset)
             page = [normalize(r) for r in rows]
-            seen.update(r["id"] for r in rows)
-            if top is None and page:
-                top = page[0].get(self.cursor_field)
-            if anchor:
-                if page and page[0].get(self.cursor_field) == anchor[1] and (anchor[1] or "") >= lower:
+            received = len(page)
+            skip = 0
+            if run:
+                value = run[0]
+                while skip < received and (page[skip].get(cursor) or "") > value:
+                    skip += 1
+                if request_offset and not skip:
+                    raise FallBackToFullScan("rows moved under the newest-first read (deleted?)")
+                if any(not self._known(d, seen) for d in page[:skip]):
+                    raise FallBackToFullScan("unknown rows appeared before our place in the newest-first order")
+                rows_jumped = rows_jumped or skip > run[1] - request_offset  # more rows before the group than before
+                group = 0
+                while skip + group < received and page[skip + group].get(cursor) == value:
+                    group += 1
+                if skip + group == received and request_offset + received < (total or 0):
+                    if limit is None and received < self.TIE_GROUP_LIMIT:
+                        limit = self.TIE_GROUP_LIMIT  # the group fills the page: once more, as large as allowed
+                        continue
                     raise FallBackToFullScan(
-                        f"more rows share updated_at {anchor[1]} than one page holds and the API orders them arbitrarily"
-                    )
+                        f"more than {group} rows share {cursor} {value}, more than one answer of this server holds "
+                        f"(its cap), and the API orders them arbitrarily")
+                if limit is not None:
+                    LOGGER.info(f"Stream {self.name}: {group} rows share {cursor} {value}; read in one request.")
+                run[1] = request_offset + skip
+            limit = None
+            if top is None and skip < received:
+                top = page[skip].get(cursor)
             stop = False
-            for data in page:
-                value = data.get(self.cursor_field)
-                if value is None or value < lower:
+            for index in range(skip, received):
+                data = page[index]
+                value = data.get(cursor)
+                if value is None or value <= bound:
                     stop = True
                     break
-                yield data
-            offset = request_offset + received
-            if stop or not received or (total is not None and offset >= total):
+                if run is None or value != run[0]:
+                    run = [value, request_offset + index]
+                if data["id"] not in seen:
+                    seen.add(data["id"])
+                    yield data
+            if stop or not received or (total is not None and request_offset + received >= total):
                 break
-            anchor = (page[-1].get("id"), page[-1].get(self.cursor_field)) if page else anchor
         if rows_jumped and top:
             if catch_up >= 2:
                 raise FallBackToFullScan("rows kept changing under the newest-first read")
-            yield from self._newest_first(pass_params, max(top, lower), normalize, catch_up + 1)
+            for data in self._newest_first(pass_params, max(_second_before(top), bound), normalize, catch_up + 1):
+                if data["id"] not in seen:
+                    yield data
+
+    def _known(self, data: Mapping[str, Any], seen: set) -> bool:
+        """A row before our place: one already read, or one edited after the read started (left to the next sync)."""
+        horizon = getattr(self._local, "server_second", None)
+        value = data.get(self.cursor_field)
+        return data["id"] in seen or bool(horizon and value and value >= horizon)
+
+    def _newest_first_by_id(self, pass_params: Mapping[str, Any], bound: str, normalize: Callable) -> Iterable[Dict[str, Any]]:
+        """Activity: ``sort=id&order=desc`` (ids are unique and ascend with created_at), until entries are older than
+        ``bound``; each page re-reads the previous page's last entry, which must be where it was. Entries of the
+        bound's own second are read through, not sent again: ids, not seconds, are ordered."""
+        params = {**pass_params, "sort": "id", "order": "desc"}
+        cursor = self.cursor_field
+        offset = 0
+        anchor: Optional[Any] = None
+        seen: set = set()
+        while True:
+            request_offset = max(0, offset - 1) if anchor is not None else offset
+            total, rows = self._fetch(params, request_offset)
+            page = [normalize(r) for r in rows]
+            received = len(page)
+            skip = 0
+            if anchor is not None:
+                ids = [d["id"] for d in page]
+                if anchor not in ids:
+                    raise FallBackToFullScan("rows moved between two newest-first pages (deleted?)")
+                skip = ids.index(anchor) + 1
+                if any(not self._known(d, seen) for d in page[:skip - 1]):
+                    raise FallBackToFullScan("unknown rows appeared before our place in the newest-first order")
+            stop = False
+            for data in page[skip:]:
+                value = data.get(cursor)
+                if value is None or value < bound:
+                    stop = True
+                    break
+                if data["id"] not in seen:
+                    seen.add(data["id"])
+                    if value > bound:
+                        yield data
+            offset = request_offset + received
+            if stop or not received or (total is not None and offset >= total):
+                break
+            anchor = page[-1]["id"]
 
     # -- HTTP ---------------------------------------------------------------------------------------
     def _fetch(self, params: Mapping[str, Any], offset: int) -> Tuple[Optional[int], List[Mapping[str, Any]]]:
@@ -1603,11 +1733,16 @@ class SnipeItRetriever(Retriever):
                 if self.config.get("check_mode") and offset == 0:
                     self._diagnose()  # check: one plain request that names the cause
                 self.pacer.wait_for_slot()
-                response = self.requester.send_request(
-                    stream_state={}, stream_slice=StreamSlice(partition=getattr(self._local, "partition", {}), cursor_slice={}),
-                    next_page_token=None, request_params=request_params,
-                    log_formatter=log_formatter,
-                )
+                try:
+                    response = self.requester.send_request(
+                        stream_state={}, stream_slice=StreamSlice(partition=getattr(self._local, "partition", {}), cursor_slice={}),
+                        next_page_token=None, request_params=request_params,
+                        log_formatter=log_formatter,
+                    )
+                    if response is not None:
+                        self.pacer.observe(response)
+                finally:
+                    self.pacer.release()
             except AirbyteTracedException as error:
                 if error.failure_type == FailureType.config_error and _is_auth_refusal(error.message or ""):
                     self.pacer.fatal_error = self.pacer.fatal_error or error.message
@@ -1620,14 +1755,14 @@ class SnipeItRetriever(Retriever):
                     message=f"Stream {self.name}: Snipe-IT gave no response for offset {offset}.",
                     failure_type=FailureType.transient_error,
                 )
-            self.pacer.observe(response)
             if response.status_code >= 300:  # a refusal the error handler hands back (IGNORE): fail it cleanly here
                 refusal = self._refusal(response)
                 if refusal.failure_type == FailureType.config_error and _is_auth_refusal(refusal.message or ""):
                     self.pacer.fatal_error = self.pacer.fatal_error or refusal.message
                 raise refusal
             if getattr(self._local, "server_second", "unset") is None:
-                self._local.server_second = _server_second(response)
+                # no Date header (none of the captured responses lacks one): this machine's clock stands in
+                self._local.server_second = _server_second(response) or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
             try:
                 total, rows = self._check_page(response, offset)
                 _progress(self).page(params, offset, total, rows)
@@ -1925,11 +2060,15 @@ class HardwareSchemaWithCustomFields(SchemaLoader):
             if pacer.fatal_error:
                 raise _config_error(pacer.fatal_error)
             pacer.wait_for_slot()
-            response = requests.get(
-                f"{self.config.get('api_url')}fields", params={"limit": 500, "offset": 0},
-                headers={"Authorization": f"Bearer {self.config.get('api_token')}", "Accept": "application/json"},
-                timeout=(15, 60), allow_redirects=False, verify=self.config.get("ca_bundle") or True,
-            )
+            try:
+                response = requests.get(
+                    f"{self.config.get('api_url')}fields", params={"limit": 500, "offset": 0},
+                    headers={"Authorization": f"Bearer {self.config.get('api_token')}", "Accept": "application/json"},
+                    timeout=(15, 60), allow_redirects=False, verify=self.config.get("ca_bundle") or True,
+                )
+                pacer.observe(response)
+            finally:
+                pacer.release()
             if response.status_code == 401 or response.is_redirect:
                 pacer.fatal_error = (
                     "Snipe-IT refused the API token (HTTP 401 Unauthorized). Create a new personal access token (user "

@@ -1,0 +1,96 @@
+"""The request budget follows what the server says is left (X-RateLimit-*), counting every client of the token."""
+
+import pytest
+import requests
+
+from source_snipeit.components import RequestPacer
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    now = {"t": 1000.0}
+    monkeypatch.setattr("source_snipeit.components.time.monotonic", lambda: now["t"])
+    monkeypatch.setattr("source_snipeit.components.time.sleep", lambda s: now.__setitem__("t", now["t"] + s))
+    return now
+
+
+def answer(limit, remaining):
+    response = requests.Response()
+    response.status_code = 200
+    if limit is not None:
+        response.headers["X-RateLimit-Limit"] = str(limit)
+    response.headers["X-RateLimit-Remaining"] = str(remaining)
+    return response
+
+
+def send(pacer, clock, response=None):
+    pacer.wait_for_slot()
+    sent = clock["t"]
+    if response is not None:
+        pacer.observe(response)
+    pacer.release()
+    clock["t"] += 0.1
+    return sent
+
+
+def test_a_sync_starting_after_another_spent_the_window_waits_for_the_next_window(clock):
+    pacer = RequestPacer(requests_per_minute=120, window_seconds=60)
+    start = clock["t"]
+    send(pacer, clock, answer(120, 0))  # the previous sync left exactly one request: ours
+    second = send(pacer, clock)
+    assert second - start > 60  # waited a whole window instead of meeting a 429
+
+
+def test_the_budget_starts_from_what_is_left_and_leaves_one_request_for_the_next_client(clock):
+    pacer = RequestPacer(requests_per_minute=120, window_seconds=60)
+    start = clock["t"]
+    sent = [send(pacer, clock, answer(120, 5))]  # 115 spent by someone else, ours included
+    remaining = 4
+    for _ in range(6):
+        sent.append(send(pacer, clock, answer(120, remaining)))
+        remaining -= 1
+    quick = [t for t in sent if t - start < 60]
+    assert len(quick) == 5  # ours, then four more: one of the five left stays unspent
+
+
+def test_a_new_server_window_releases_the_requests_it_no_longer_counts(clock):
+    pacer = RequestPacer(requests_per_minute=10, window_seconds=60)
+    for remaining in range(9, 0, -1):  # a limit of 10: nine requests, one left unspent
+        send(pacer, clock, answer(10, remaining))
+    start = clock["t"]
+    probe = send(pacer, clock, answer(10, 9))  # the window passed; the server counts only this one
+    burst = [send(pacer, clock, answer(10, 8 - i)) for i in range(8)]
+    assert probe - start > 60  # our own log kept us out of the old window
+    assert burst[-1] - probe < 2  # the next eight went at once, as the server allows
+
+
+def test_a_requests_per_minute_below_the_server_limit_is_kept(clock):
+    pacer = RequestPacer(requests_per_minute=5, window_seconds=60)
+    start = clock["t"]
+    sent = [send(pacer, clock, answer(120, 119 - i)) for i in range(7)]
+    assert len([t for t in sent if t - start < 60]) == 5
+
+
+def test_remaining_zero_without_a_limit_header_still_waits_a_window(clock):
+    pacer = RequestPacer(requests_per_minute=120, window_seconds=60)
+    start = clock["t"]
+    send(pacer, clock, answer(None, 0))
+    assert send(pacer, clock) - start > 60
+
+
+def test_our_own_requests_in_flight_are_not_counted_twice(clock):
+    pacer = RequestPacer(requests_per_minute=120, window_seconds=60)
+    start = clock["t"]
+    times, counted = [], 0
+    for _ in range(4):  # four pages in flight all the time; the server counts each when its worker picks it up
+        pacer.wait_for_slot()
+        times.append(clock["t"])
+        counted += 1
+    while len(times) < 125:
+        pacer.observe(answer(120, 120 - counted))  # the oldest answer, once all four were counted
+        pacer.release()
+        clock["t"] += 0.1
+        pacer.wait_for_slot()
+        times.append(clock["t"])
+        counted += 1
+    assert len([t for t in times if t - start < 60]) == 119  # the whole window but one request for the next client
