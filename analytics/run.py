@@ -57,13 +57,14 @@ def dbt(args: Sequence[str], env_overrides: Dict[str, str], vars_: Dict[str, obj
 
 
 def build_models(db_path: Path, as_of: Optional[str] = None, source_schema: str = "main",
-                 target_schema: str = "analytics", quiet: bool = False) -> subprocess.CompletedProcess:
+                 target_schema: str = "analytics", quiet: bool = False,
+                 select: Optional[str] = None) -> subprocess.CompletedProcess:
     if not db_path.exists():
         raise ModelsError(f"DuckDB file not found: {db_path} (run `make demo` or `make sync CONFIG=...` first)")
     vars_ = {"snipeit_schema": source_schema}
     if as_of:
         vars_["as_of_date"] = as_of
-    proc = dbt(["build"], {"SNIPEIT_DBT_TARGET": "duckdb", "SNIPEIT_DUCKDB": str(db_path),
+    proc = dbt(["build"] + (["--select", select] if select else []), {"SNIPEIT_DBT_TARGET": "duckdb", "SNIPEIT_DUCKDB": str(db_path),
                            "SNIPEIT_DBT_SCHEMA": target_schema}, vars_, quiet=quiet)
     if proc.returncode != 0:
         failing = [line.strip() for line in proc.stdout.splitlines() if " ERROR " in line or " FAIL " in line]
