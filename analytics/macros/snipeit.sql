@@ -53,8 +53,9 @@
 {#- Whole months from start to end, as Snipe-IT counts them (PHP DateInterval y*12 + m): a month is only
     passed once its day of month is reached. -#}
 {% macro snipeit_full_months(start_date, end_date) %}
-    ({{ dbt.datediff(start_date, end_date, 'month') }}
-        - case when extract(day from {{ end_date }}) < extract(day from {{ start_date }}) then 1 else 0 end)
+    cast({{ dbt.datediff(start_date, end_date, 'month') }}
+        - case when extract(day from {{ end_date }}) < extract(day from {{ start_date }}) then 1 else 0 end
+        as {{ dbt.type_int() }})
 {% endmacro %}
 
 {#- deleted_at / is_deleted for every stream: only some of the connector's schemas carry deleted_at (the API

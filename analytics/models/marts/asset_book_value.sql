@@ -45,14 +45,15 @@ select
     depreciation_months,
     depreciation_floor,
     months_elapsed,
-    case
+    -- one numeric type for every branch, so the column compares alike on every warehouse
+    cast(case
         when purchase_cost is null or purchase_date is null or depreciation_id is null then null
         when depreciation_months is null or depreciation_months <= 0 then purchase_cost
         when purchase_date > as_of_date then purchase_cost
         when months_elapsed >= depreciation_months then depreciation_floor
         else round(cast(purchase_cost - (purchase_cost - depreciation_floor) * months_elapsed / depreciation_months
                         as {{ dbt.type_numeric() }}), 2)
-    end as book_value,
+    end as {{ dbt.type_numeric() }}) as book_value,
     (depreciation_id is not null and purchase_date is not null and depreciation_months is not null
         and months_elapsed >= depreciation_months) as is_fully_depreciated,
     as_of_date
