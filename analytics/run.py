@@ -64,8 +64,10 @@ def build_models(db_path: Path, as_of: Optional[str] = None, source_schema: str 
     vars_ = {"snipeit_schema": source_schema}
     if as_of:
         vars_["as_of_date"] = as_of
-    proc = dbt(["build"] + (["--select", select] if select else []), {"SNIPEIT_DBT_TARGET": "duckdb", "SNIPEIT_DUCKDB": str(db_path),
-                           "SNIPEIT_DBT_SCHEMA": target_schema}, vars_, quiet=quiet)
+    # cautious: a relationships test to a model outside the selection is left out, not run against nothing
+    selection = ["--select", select, "--indirect-selection", "cautious"] if select else []
+    proc = dbt(["build", *selection], {"SNIPEIT_DBT_TARGET": "duckdb", "SNIPEIT_DUCKDB": str(db_path),
+                                       "SNIPEIT_DBT_SCHEMA": target_schema}, vars_, quiet=quiet)
     if proc.returncode != 0:
         failing = [line.strip() for line in proc.stdout.splitlines() if " ERROR " in line or " FAIL " in line]
         tail = (proc.stdout + proc.stderr).strip().splitlines()[-1:] or ["no output"]

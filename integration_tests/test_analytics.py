@@ -117,6 +117,27 @@ def test_models_fail_the_build_when_a_hand_made_case_is_wrong(built, tmp_path):
         run.build_models(db, AS_OF.isoformat(), quiet=True, select="asset_book_value")
 
 
+def test_staging_reads_months_as_text_or_as_integers(built, tmp_path):
+    """The connector's month columns are the API's text ("36 months") today and integers once it normalises
+    them: the models give the same answers from both."""
+    db = tmp_path / "integer-months.duckdb"
+    shutil.copy(built.db, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("drop schema analytics cascade")
+        for table, column in (("hardware", "eol"), ("hardware", "warranty_months"), ("models", "eol"),
+                              ("depreciations", "months")):
+            if table != "models":  # (the connector writes models.eol empty today)
+                assert con.execute(f"select count(*) from {table} where {column} like '% months'").fetchone()[0] > 0
+            con.execute(f"alter table {table} alter {column} type bigint "
+                        f"using cast(nullif(trim(replace({column}, 'months', '')), '') as bigint)")
+    run = _load("analytics_run_int", RUN)
+    run.build_models(db, AS_OF.isoformat(), quiet=True, select="+asset_book_value +asset_inventory")
+    sql = ("select i.asset_id, i.warranty_end_date, i.eol_months, b.book_value from analytics.asset_inventory i "
+           "join analytics.asset_book_value b using (asset_id) order by 1")
+    assert _query(db, sql) == _query(built.db, sql)
+    assert any(row[2] for row in _query(db, sql))
+
+
 def test_models_report_a_missing_file_in_one_line(tmp_path):
     proc = subprocess.run([sys.executable, str(RUN), "--duckdb", str(tmp_path / "nope.duckdb")],
                           capture_output=True, text=True, timeout=60)
