@@ -47,7 +47,7 @@ def dbt(args: Sequence[str], env_overrides: Dict[str, str], vars_: Dict[str, obj
     with tempfile.TemporaryDirectory(prefix="snipeit-dbt-") as tmp:
         base = Path(tmp)
         env = dict(os.environ, DBT_PROFILES_DIR=str(PROJECT), DBT_TARGET_PATH=str(base / "target"),
-                   DBT_LOG_PATH=str(base / "logs"), DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+                   DBT_LOG_PATH=str(base / "logs"), DBT_SEND_ANONYMOUS_USAGE_STATS="false", DBT_USE_COLORS="false",
                    DO_NOT_TRACK="1", **env_overrides)
         cmd = [dbt_executable(), *args, "--project-dir", str(PROJECT), "--vars", json.dumps(vars_)]
         proc = subprocess.run(cmd, cwd=PROJECT, env=env, capture_output=True, text=True)
