@@ -1,4 +1,5 @@
 # make demo   : sync every stream into ./snipeit.duckdb (bundled emulator unless CONFIG=path/to/config.json)
+# make models : build the dbt models + tests on an existing $(DUCKDB) and write the report $(REPORT)
 # make test   : the whole test suite (what CI runs)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -6,29 +7,37 @@ BIN := $(VENV)/bin
 CONFIG ?=
 STREAMS ?=
 DUCKDB ?= snipeit.duckdb
+REPORT ?= snipeit-report.html
+AS_OF ?=
+MODELS := $(BIN)/python analytics/run.py --duckdb $(DUCKDB) --report $(REPORT) $(if $(AS_OF),--as-of $(AS_OF),)
 
-.PHONY: install test demo sync bench clean
+.PHONY: install test demo sync models bench clean
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[dev,local]"
+	$(BIN)/pip install -q -e ".[dev,local,analytics]"
 	touch $@
 
 test: install
 	$(BIN)/python -m pytest -q
 
 demo: install
-	$(BIN)/python scripts/local_sync.py --duckdb $(DUCKDB) $(if $(CONFIG),--config $(CONFIG),)
+	$(BIN)/python scripts/local_sync.py --duckdb $(DUCKDB) $(if $(CONFIG),--config $(CONFIG),) $(if $(STREAMS),--streams $(STREAMS),)
+	$(MODELS)
 
 sync: install
 	@test -n "$(CONFIG)" || (echo "usage: make sync CONFIG=secrets/config.json" && exit 2)
 	$(BIN)/python scripts/local_sync.py --duckdb $(DUCKDB) --config $(CONFIG) $(if $(STREAMS),--streams $(STREAMS),)
+	$(MODELS)
+
+models: install
+	$(MODELS)
 
 bench: install
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) $(DUCKDB) .airbyte-cache
+	rm -rf $(VENV) $(DUCKDB) .airbyte-cache $(REPORT) analytics/target analytics/logs

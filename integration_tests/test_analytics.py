@@ -1,0 +1,487 @@
+"""The dbt package in analytics/ and its HTML report, end to end.
+
+One emulator sync into DuckDB (scripts/local_sync.py, as `make demo` runs it), then `analytics/run.py` (what
+`make models` runs: `dbt build` = models + schema tests + the hand-made unit cases, then the report). The marts
+are checked against the emulator's ground truth (its Dataset, recomputed here in Python from the raw rows; only
+this test code imports the emulator), the same models are built on a PostgreSQL server the test starts itself,
+and the report is opened in headless Chromium and the screenshot's pixels are checked for every chart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Dict, List, Optional, Tuple
+
+import duckdb
+import pytest
+
+from snipeit_emulator import Dataset
+from snipeit_emulator import extra as emulator_extra
+from snipeit_emulator.data import DATA_NOW, DEPRECIATIONS, add_months
+
+from .conftest import REPO
+
+SYNC = REPO / "scripts" / "local_sync.py"
+RUN = REPO / "analytics" / "run.py"
+SEED, HARDWARE, USERS = 3, 300, 60
+# The emulator's data is a snapshot taken at DATA_NOW: the marts are computed as of that day.
+AS_OF = dt.datetime.fromtimestamp(DATA_NOW, dt.timezone.utc).date()
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--hide-scrollbars"]
+
+
+def _load(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _dataset() -> Dataset:
+    from snipeit_emulator.__main__ import DEFAULT_SIZES
+
+    ds = Dataset.generate(seed=SEED, **dict(DEFAULT_SIZES, hardware=HARDWARE, users=USERS))
+    emulator_extra.ensure(ds)
+    return ds
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Emulator -> DuckDB (local_sync.py), then analytics/run.py: dbt build + the report."""
+    work = tmp_path_factory.mktemp("analytics")
+    db = work / "snipeit.duckdb"
+    sync = subprocess.run([sys.executable, str(SYNC), "--duckdb", str(db), "--hardware", str(HARDWARE),
+                           "--users", str(USERS), "--seed", str(SEED)],
+                          cwd=work, capture_output=True, text=True, timeout=240)
+    assert sync.returncode == 0, sync.stdout[-2000:] + sync.stderr[-2000:]
+    report = work / "report.html"
+    models = subprocess.run([sys.executable, str(RUN), "--duckdb", str(db), "--as-of", AS_OF.isoformat(),
+                             "--report", str(report)], cwd=work, capture_output=True, text=True, timeout=300)
+    return SimpleNamespace(db=db, report=report, models=models, work=work, ds=_dataset())
+
+
+def _query(db: Path, sql: str) -> List[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def _live(ds: Dataset, res: str):
+    return [r for _, r in sorted(ds.tables[res].items()) if getattr(r, "deleted_at", None) is None]
+
+
+# ------------------------------------------------------------------------------------------------
+# dbt build on the emulator sync
+# ------------------------------------------------------------------------------------------------
+
+
+def test_dbt_build_runs_every_model_test_and_hand_made_case(built):
+    out = built.models.stdout + built.models.stderr
+    assert built.models.returncode == 0, out[-4000:]
+    found = next(line for line in out.splitlines() if "Found " in line and " models" in line)
+    assert "33 models" in found and "3 unit tests" in found, found
+    done = next(line for line in out.splitlines() if "Done. PASS=" in line)
+    assert "ERROR=0" in done and "SKIP=0" in done, done
+    assert built.report.exists()
+    marts = {r[0] for r in _query(built.db, "select table_name from information_schema.tables "
+                                            "where table_schema = 'analytics'")}
+    assert {"asset_inventory", "license_seat_utilisation", "warranty_and_eol_calendar", "audits_due",
+            "checkout_history", "asset_book_value", "stock_levels", "counts_by_location", "counts_by_department",
+            "counts_by_company", "counts_by_status"} <= marts
+
+
+def test_models_fail_the_build_when_a_hand_made_case_is_wrong(built, tmp_path):
+    """The unit cases are live: a copy of the package whose expected book value is off by one fails dbt build."""
+    project = tmp_path / "analytics"
+    shutil.copytree(REPO / "analytics", project, ignore=shutil.ignore_patterns("target", "logs", "__pycache__"))
+    cases = project / "models" / "marts" / "_unit_tests.yml"
+    text = cases.read_text()
+    assert "book_value: 800.00" in text
+    cases.write_text(text.replace("book_value: 800.00", "book_value: 801.00"))
+    run = _load("analytics_run_copy", project / "run.py")
+    run.PROJECT = project
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(built.db, db)
+    with pytest.raises(run.ModelsError, match="asset_book_value_is_straight_line_down_to_the_floor"):
+        run.build_models(db, AS_OF.isoformat(), quiet=True, select="asset_book_value")
+
+
+def test_staging_reads_months_as_text_or_as_integers(built, tmp_path):
+    """The connector's month columns are the API's text ("36 months") today and integers once it normalises
+    them: the models give the same answers from both."""
+    db = tmp_path / "integer-months.duckdb"
+    shutil.copy(built.db, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("drop schema analytics cascade")
+        for table, column in (("hardware", "eol"), ("hardware", "warranty_months"), ("models", "eol"),
+                              ("depreciations", "months")):
+            if table != "models":  # (the connector writes models.eol empty today)
+                assert con.execute(f"select count(*) from {table} where {column} like '% months'").fetchone()[0] > 0
+            con.execute(f"alter table {table} alter {column} type bigint "
+                        f"using cast(nullif(trim(replace({column}, 'months', '')), '') as bigint)")
+    run = _load("analytics_run_int", RUN)
+    run.build_models(db, AS_OF.isoformat(), quiet=True, select="+asset_book_value +asset_inventory")
+    sql = ("select i.asset_id, i.warranty_end_date, i.eol_months, b.book_value from analytics.asset_inventory i "
+           "join analytics.asset_book_value b using (asset_id) order by 1")
+    assert _query(db, sql) == _query(built.db, sql)
+    assert any(row[2] for row in _query(db, sql))
+
+
+def test_models_report_a_missing_file_in_one_line(tmp_path):
+    proc = subprocess.run([sys.executable, str(RUN), "--duckdb", str(tmp_path / "nope.duckdb")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1].startswith("models: error: DuckDB file not found")
+    assert "Traceback" not in proc.stderr
+
+
+# ------------------------------------------------------------------------------------------------
+# Marts against the emulator's ground truth
+# ------------------------------------------------------------------------------------------------
+
+
+def test_asset_counts_per_status_location_and_company_match_the_emulator(built):
+    hardware = _live(built.ds, "hardware")
+    by_status = dict(_query(built.db, "select status_label_id, asset_count from analytics.counts_by_status"))
+    assert by_status == dict(Counter(h.status_id for h in hardware))
+    by_location = dict(_query(built.db, "select location_id, asset_count from analytics.counts_by_location"))
+    truth_location = Counter(h.location_id for h in hardware if h.location_id is not None)
+    assert by_location == {lid: truth_location.get(lid, 0) for lid in by_location}
+    assert sum(by_location.values()) <= sum(truth_location.values())
+    by_company = dict(_query(built.db, "select company_id, asset_count from analytics.counts_by_company"))
+    truth_company = Counter(h.company_id for h in hardware if h.company_id is not None)
+    assert by_company == {cid: truth_company.get(cid, 0) for cid in built.ds.tables["companies"]}
+    users = _live(built.ds, "users")
+    by_department = dict(_query(built.db, "select department_id, user_count from analytics.counts_by_department"))
+    truth_department = Counter(u.department_id for u in users if u.department_id is not None)
+    assert by_department == {d: truth_department.get(d, 0) for d in built.ds.tables["departments"]}
+
+
+def test_asset_inventory_has_every_current_asset_with_warranty_end_and_archived_flag(built):
+    ds = built.ds
+    labels = ds.tables["statuslabels"]
+    rows = {r[0]: r[1:] for r in _query(built.db, "select asset_id, is_archived, warranty_end_date, eol_date "
+                                                  "from analytics.asset_inventory")}
+    hardware = _live(ds, "hardware")
+    assert set(rows) == {h.id for h in hardware}
+    for h in hardware:
+        archived, warranty_end, eol = rows[h.id]
+        assert archived == (labels[h.status_id].type == "archived"), h.id
+        expected_warranty = add_months(h.purchase_date, h.warranty_months)
+        assert (warranty_end.isoformat() if warranty_end else None) == expected_warranty, h.id
+        assert (eol.isoformat() if eol else None) == h.asset_eol_date, h.id
+
+
+def test_license_seat_utilisation_matches_the_emulator_seats(built):
+    x = built.ds.extra
+    live = {lid: lic for lid, lic in x["licenses"].items() if not lic["deleted_at"]}
+    expected = {}
+    for lid, lic in live.items():
+        seats = [s for s in x["seats"].values() if s["license_id"] == lid]
+        used = sum(1 for s in seats if s["assigned_to"] or s["asset_id"])
+        expected[lid] = (lic["seats"], used, lic["seats"] - used)
+    rows = _query(built.db, "select level, license_id, seats_total, seats_assigned, seats_free "
+                            "from analytics.license_seat_utilisation")
+    assert {r[1]: r[2:] for r in rows if r[0] == "license"} == expected
+    overall = [r[2:] for r in rows if r[0] == "overall"]
+    assert overall == [tuple(sum(v[i] for v in expected.values()) for i in range(3))]
+
+
+def _full_months(start: dt.date, end: dt.date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month - (1 if end.day < start.day else 0)
+
+
+def test_asset_book_value_matches_straight_line_from_the_raw_rows(built):
+    ds = built.ds
+    models = ds.tables["models"]
+    expected = {}
+    for h in _live(ds, "hardware"):
+        m = models.get(h.model_id)
+        dep = DEPRECIATIONS.get(m.depreciation_id) if m is not None and m.deleted_at is None else None
+        if h.purchase_cost is None or h.purchase_date is None or dep is None:
+            expected[h.id] = None
+            continue
+        months = dep[1]
+        bought = dt.date.fromisoformat(h.purchase_date)
+        passed = _full_months(bought, AS_OF) if bought <= AS_OF else 0
+        cost, floor = Decimal(str(h.purchase_cost)), Decimal(0)  # the emulator's schedules have no minimum
+        # PHP's round(), as Snipe-IT uses: half away from zero
+        value = floor if passed >= months else (cost - (cost - floor) * passed / months).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP)
+        expected[h.id] = float(value)
+    got = {r[0]: (None if r[1] is None else float(r[1]))
+           for r in _query(built.db, "select asset_id, book_value from analytics.asset_book_value")}
+    assert got.keys() == expected.keys()
+    wrong = {k: (got[k], v) for k, v in expected.items() if (got[k] is None) != (v is None)
+             or (v is not None and abs(got[k] - v) > 0.005)}
+    assert not wrong, dict(list(wrong.items())[:10])
+    assert sum(1 for v in expected.values() if v is not None) > 20  # the check covers real cases
+    assert any(v == 0 for v in expected.values()) and any(v and v > 0 for v in expected.values())
+
+
+def test_checkout_history_pairs_the_emulator_activity(built):
+    x = built.ds.extra
+    by_item: Dict[tuple, List[dict]] = {}
+    for r in sorted(x["activity"].values(), key=lambda r: (r["action_date"], r["id"])):
+        if r["action_type"] in ("checkout", "checkin from"):
+            by_item.setdefault((r["item_type"], r["item_id"]), []).append(r)
+    expected = {}
+    for events in by_item.values():
+        for i, ev in enumerate(events):
+            if ev["action_type"] != "checkout":
+                continue
+            nxt = events[i + 1] if i + 1 < len(events) else None
+            state = "still_out" if nxt is None else (
+                "checked_in" if nxt["action_type"] == "checkin from" else "checkin_not_logged")
+            expected[ev["id"]] = (state, nxt["id"] if state == "checked_in" else None)
+    got = {r[0]: (r[1], r[2]) for r in _query(
+        built.db, "select checkout_activity_id, period_state, checkin_activity_id from analytics.checkout_history")}
+    assert got == expected
+    assert len(expected) >= 5
+
+
+def test_audits_due_and_stock_below_minimum_match_the_emulator(built):
+    ds = built.ds
+    labels = ds.tables["statuslabels"]
+    horizon = AS_OF + dt.timedelta(days=30)
+    expected_audits = {h.id for h in _live(ds, "hardware") if h.next_audit_date
+                       and labels[h.status_id].type != "archived"
+                       and dt.date.fromisoformat(h.next_audit_date) <= horizon}
+    got_audits = {r[0] for r in _query(built.db, "select asset_id from analytics.audits_due")}
+    assert got_audits == expected_audits and expected_audits
+    x = ds.extra
+    expected_low = set()
+    for res, kind in (("accessories", "accessory"), ("consumables", "consumable"), ("components", "component")):
+        for r in x[res].values():
+            if not r["deleted_at"] and r["min_amt"] and r["qty"] - r["checkouts_count"] < r["min_amt"]:
+                expected_low.add((kind, r["id"]))
+    got_low = set(_query(built.db, "select item_type, item_id from analytics.stock_levels where is_below_minimum"))
+    assert got_low == expected_low
+
+
+def test_warranty_and_eol_calendar_counts_what_ends_in_the_next_twelve_months(built):
+    end = dt.date(AS_OF.year + (AS_OF.month + 11) // 12, (AS_OF.month + 11) % 12 + 1, 1)  # first day after the window
+    expected = Counter()
+    for h in _live(built.ds, "hardware"):
+        for kind, day in (("warranty_end", add_months(h.purchase_date, h.warranty_months)),
+                          ("end_of_life", h.asset_eol_date)):
+            if day and AS_OF <= dt.date.fromisoformat(day) < end:
+                expected[(kind, day[:7])] += 1
+    got = Counter()
+    for kind, month, n in _query(built.db, "select event_type, strftime(event_month, '%Y-%m'), count(*) "
+                                           "from analytics.warranty_and_eol_calendar group by 1, 2"):
+        got[(kind, month)] = n
+    assert got == expected and sum(expected.values()) > 0
+    months = _query(built.db, "select count(*), sum(warranties_ending + assets_reaching_eol) "
+                              "from analytics.warranty_and_eol_by_month")
+    assert months == [(12, sum(expected.values()))]
+
+
+# ------------------------------------------------------------------------------------------------
+# The report in headless Chromium
+# ------------------------------------------------------------------------------------------------
+
+
+def _apt_install(package: str) -> Optional[str]:
+    """apt-get install PACKAGE (CI runs as root with Debian's mirrors); the reason when it cannot."""
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        return "not root or no apt-get: cannot install " + package
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for cmd in (["apt-get", "update", "-q"],
+                ["apt-get", "install", "-y", "-q", "-o", "DPkg::Lock::Timeout=300", package]):
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
+        if proc.returncode != 0:
+            return f"{' '.join(cmd[:3])} failed: {(proc.stderr or proc.stdout).strip()[-300:]}"
+    return None
+
+
+def _chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        reason = _apt_install("chromium")
+        found = shutil.which("chromium")
+        if not found:
+            print(f"cannot install chromium: {reason}")
+            pytest.skip(f"chromium unavailable: {reason}")
+    return found
+
+
+def _screenshot(html_path: Path, png: Path, profile: Path, height: int = 2800) -> None:
+    cmd = [_chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size=1280,{height}",
+           f"--screenshot={png}", html_path.resolve().as_uri()]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and png.exists(), proc.stderr[-2000:]
+
+
+def _colour_counts(png: Path, colours: List[str]) -> Dict[str, int]:
+    """How many pixels of the screenshot are exactly each colour."""
+    from PIL import Image
+
+    with Image.open(png) as image:
+        histogram = {rgb: n for n, rgb in image.convert("RGB").getcolors(maxcolors=1 << 24)}
+    return {c: histogram.get(tuple(bytes.fromhex(c[1:])), 0) for c in colours}
+
+
+def test_report_renders_every_chart_in_headless_chromium(built, tmp_path):
+    report_mod = _load("analytics_report", REPO / "analytics" / "report.py")
+    html_text = built.report.read_text(encoding="utf-8")
+    assert "<script" not in html_text and "http://" not in html_text.replace("http://www.w3.org/2000/svg", "")
+    assert "https://" not in html_text
+    png = tmp_path / "report.png"
+    _screenshot(built.report, png, tmp_path / "profile")
+    colours = [c for cs in report_mod.CHART_COLOURS.values() for c in cs]
+    counts = _colour_counts(png, colours)
+    # every series of every chart is drawn: at least a small bar's worth of its own colour
+    assert all(counts[c] >= 60 for c in colours), counts
+
+    # the check can fail: the same page with an empty check-out series draws none of that chart's colour
+    with duckdb.connect(str(built.db), read_only=True) as con:
+        data = report_mod.load(con, "analytics")
+    data["weeks"] = []
+    empty = tmp_path / "empty.html"
+    empty.write_text(report_mod.render(data), encoding="utf-8")
+    png_empty = tmp_path / "empty.png"
+    _screenshot(empty, png_empty, tmp_path / "profile2")
+    counts_empty = _colour_counts(png_empty, colours)
+    assert counts_empty["#dd6b20"] == 0, counts_empty
+    assert counts_empty["#2b6cb0"] == counts["#2b6cb0"]
+
+
+# ------------------------------------------------------------------------------------------------
+# PostgreSQL: the same models on a server database
+# ------------------------------------------------------------------------------------------------
+
+
+def _pg_bin() -> Optional[Path]:
+    roots = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return roots[-1].parent if roots else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _as_postgres(cmd: List[str], **kw) -> subprocess.CompletedProcess:
+    # initdb and postgres refuse to run as root
+    runner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    return subprocess.run(runner + cmd, capture_output=True, text=True, **kw)
+
+
+@pytest.fixture
+def postgres_server():
+    bin_dir = _pg_bin()
+    if bin_dir is None:
+        reason = _apt_install("postgresql")
+        bin_dir = _pg_bin()
+        if bin_dir is None:
+            print(f"cannot install postgresql: {reason}")
+            pytest.skip(f"postgresql unavailable: {reason}")
+    if os.geteuid() == 0 and not shutil.which("runuser"):
+        pytest.skip("running as root without runuser: cannot start postgres as the postgres user")
+    base = Path(tempfile.mkdtemp(prefix="snipeit-pg-"))
+    data, sock = base / "data", base / "sock"
+    sock.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres")
+        shutil.chown(sock, "postgres")
+    port = _free_port()
+    proc = _as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+                        timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    start = _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"), "-w", "-t", "60",
+                          "-o", f"-p {port} -k {sock} -c listen_addresses=127.0.0.1", "start"], timeout=90)
+    assert start.returncode == 0, start.stderr[-2000:] + (base / "server.log").read_text()[-2000:]
+    try:
+        created = _as_postgres([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
+                                "snipeit"], timeout=60)
+        assert created.returncode == 0, created.stderr
+        yield {"host": "127.0.0.1", "port": port, "user": "postgres", "dbname": "snipeit"}
+    finally:
+        _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], timeout=60)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_models_build_on_postgres_filled_by_pyairbyte(built, postgres_server, monkeypatch):
+    monkeypatch.setenv("AIRBYTE_OFFLINE_MODE", "1")
+    monkeypatch.setenv("DO_NOT_TRACK", "1")
+    import airbyte as ab
+    import yaml
+    from airbyte.caches import PostgresCache
+
+    from snipeit_emulator import DEFAULT_TOKEN, Emulator
+
+    emu = Emulator(dataset=_dataset(), rate_limit=1_000_000)
+    emu.start()
+    try:
+        config = {"base_url": emu.url, "api_token": DEFAULT_TOKEN, "requests_per_minute": 1_000_000}
+        manifest = yaml.safe_load((REPO / "manifest.yaml").read_text())
+        source = ab.get_source("source-snipeit", config=config, source_manifest=manifest)
+        source.select_all_streams()
+        cache = PostgresCache(host=postgres_server["host"], port=postgres_server["port"],
+                              username=postgres_server["user"], password="unused-trust-auth",
+                              database=postgres_server["dbname"], schema_name="snipeit_raw")
+        source.read(cache=cache, force_full_refresh=True)
+        cache.get_sql_engine().dispose()
+    finally:
+        emu.stop()
+
+    run = _load("analytics_run_pg", RUN)
+    proc = run.dbt(["build"], {"SNIPEIT_DBT_TARGET": "postgres", "SNIPEIT_PG_HOST": postgres_server["host"],
+                               "SNIPEIT_PG_PORT": str(postgres_server["port"]),
+                               "SNIPEIT_PG_USER": postgres_server["user"], "SNIPEIT_PG_PASSWORD": "",
+                               "SNIPEIT_PG_DBNAME": postgres_server["dbname"], "SNIPEIT_DBT_SCHEMA": "analytics"},
+                   {"snipeit_schema": "snipeit_raw", "as_of_date": AS_OF.isoformat()}, quiet=True)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    assert "3 unit tests" in out and "ERROR=0" in out
+
+    import psycopg2
+
+    conn = psycopg2.connect(**{k: v for k, v in postgres_server.items()}, password="")
+    try:
+        with conn.cursor() as cur:
+            pg = {}
+            for name, sql in _PORTABLE_CHECKS.items():
+                cur.execute(sql)
+                pg[name] = [tuple(_plain(v) for v in row) for row in cur.fetchall()]
+    finally:
+        conn.close()
+    duck = {name: [tuple(_plain(v) for v in row) for row in _query(built.db, sql)]
+            for name, sql in _PORTABLE_CHECKS.items()}
+    assert pg == duck
+
+
+# The same answers from both warehouses (same data, same as-of day).
+_PORTABLE_CHECKS = {
+    "status": "select status_label_id, asset_count from analytics.counts_by_status order by 1",
+    "book_value": "select count(*), round(sum(book_value), 2) from analytics.asset_book_value",
+    "checkouts": "select checkout_activity_id, period_state, checkin_activity_id, duration_hours "
+                 "from analytics.checkout_history order by 1",
+    "seats": "select row_key, seats_total, seats_assigned, seats_free from analytics.license_seat_utilisation order by 1",
+    "calendar": "select month_start, warranties_ending, assets_reaching_eol from analytics.warranty_and_eol_by_month "
+                "order by 1",
+    "audits": "select asset_id, audit_state, days_until_due from analytics.audits_due order by 1",
+}
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
