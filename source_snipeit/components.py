@@ -369,7 +369,7 @@ def diagnose_connection(config: Mapping[str, Any], parameters: Mapping[str, Any]
         return {}  # the token was accepted; what it may read is probed stream by stream
     if status == 200 and isinstance(body, dict) and body.get("status") == "error":
         return {}  # Snipe-IT's own error envelope (an instance without /users/me): the token passed authentication
-    if status == 404 or not isinstance(body, dict) or "id" not in body:
+    if status == 404 or not isinstance(body, dict) or ("id" not in body and "rows" not in body):
         raise _config_error(f"{config.get('base_url')} does not look like a Snipe-IT instance: {url} answered HTTP "
                             f"{status} with {response.headers.get('Content-Type', 'no content type')}.")
     return body
