@@ -9,20 +9,25 @@ import sys
 import duckdb
 import pytest
 
-from snipeit_emulator import Dataset
+from snipeit_emulator import Dataset, Emulator
 
 from .conftest import REPO, STREAMS
 
 SCRIPT = REPO / "scripts" / "local_sync.py"
 
 
-def _truth_counts(hardware: int, users: int, seed: int) -> dict:
+def _emulator(hardware: int, users: int, seed: int) -> Emulator:
     # Same generator and arguments as the emulator subprocess the script starts (CLI defaults otherwise).
-    from snipeit_emulator.__main__ import DEFAULT_SIZES
+    # Built, not started: its truth() covers the later resources (license_seats included), as the script's does.
+    from snipeit_emulator.__main__ import DEFAULT_SIZES, EXTRA_DEFAULTS
 
-    sizes = dict(DEFAULT_SIZES, hardware=hardware, users=users)
-    ds = Dataset.generate(seed=seed, **sizes)
-    return {stream: sum(1 for r in ds.truth(res) if not r.get("deleted_at")) for stream, res in STREAMS.items()}
+    sizes = dict(DEFAULT_SIZES, **EXTRA_DEFAULTS, hardware=hardware, users=users)
+    return Emulator(dataset=Dataset.generate(seed=seed, **sizes))
+
+
+def _truth_counts(hardware: int, users: int, seed: int) -> dict:
+    emu = _emulator(hardware, users, seed)
+    return {stream: sum(1 for r in emu.truth(res) if not r.get("deleted_at")) for stream, res in STREAMS.items()}
 
 
 def test_local_sync_writes_every_table_with_truth_counts(tmp_path):
@@ -40,9 +45,12 @@ def test_local_sync_writes_every_table_with_truth_counts(tmp_path):
         assert set(STREAMS) <= tables, f"missing tables: {set(STREAMS) - tables}"
         counts = {s: con.execute(f'SELECT count(*) FROM "{s}"').fetchone()[0] for s in STREAMS}
         assert counts == truth
-        # the data is the connector's normalized output, not raw API rows
-        names = [r[0] for r in con.execute("SELECT name FROM hardware WHERE name IS NOT NULL").fetchall()]
-        assert names and not any("&amp;" in n or "&quot;" in n for n in names)
+        # the data is the connector's normalized output, not raw API rows: names as the instance stores them
+        # (the API HTML-escapes them; a stored literal "A&amp;B" stays "A&amp;B")
+        names = sorted(r[0] for r in con.execute("SELECT name FROM hardware WHERE name IS NOT NULL").fetchall())
+        stored = sorted(r["name"] for r in _emulator(300, 60, 3).truth("hardware")
+                        if r.get("name") is not None and not r.get("deleted_at"))
+        assert names and names == stored
         assert con.execute("SELECT count(DISTINCT id) FROM hardware").fetchone()[0] == truth["hardware"]
     assert "Assets per status label and location" in proc.stdout
 
@@ -67,7 +75,6 @@ def test_local_sync_fails_with_one_line_message(tmp_path):
 
 from pathlib import Path  # noqa: E402
 
-from snipeit_emulator import Emulator  # noqa: E402
 from snipeit_emulator.data import RESOURCES  # noqa: E402
 from snipeit_emulator.extra import EXTRA_RESOURCES  # noqa: E402
 

@@ -123,23 +123,34 @@ def checked_config(config: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def readable_streams(config: Dict[str, Any], wanted: List[str]) -> Tuple[List[str], Dict[str, str]]:
-    """One request per stream (limit=1): which streams this token may read. A stream it may not read (HTTP 403,
-    e.g. /groups without superuser) is skipped with the connector's message; anything else (host unreachable,
-    token refused, not Snipe-IT) is fatal."""
+    """Which streams this token may read: the connector's own diagnosis first (host unreachable, TLS, token
+    refused, not Snipe-IT: fatal, in its words), then one row of each stream. A stream it may not read (HTTP 403,
+    e.g. /groups without superuser) is skipped with a message naming the permission; the others are synced."""
+    import requests
+
     from source_snipeit.components import diagnose_connection
     from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+    try:
+        diagnose_connection(config, {})
+    except AirbyteTracedException as error:
+        raise SyncError(error.message)
     params = stream_parameters()
+    headers = {"Authorization": f"Bearer {config['api_token']}", "Accept": "application/json"}
     readable, skipped = [], {}
     for stream in wanted:
+        resource, permission = params[stream]["resource"], params[stream].get("permission", "?")
         try:
-            diagnose_connection(config, params[stream])
-        except AirbyteTracedException as error:
-            if "permission" in (error.message or "") and "403" in (error.message or ""):
-                skipped[stream] = error.message
-                continue
-            raise SyncError(error.message)
-        readable.append(stream)
+            response = requests.get(f"{config['api_url']}{resource}", params={"limit": 1, "offset": 0}, headers=headers,
+                                    timeout=30, allow_redirects=False, verify=config.get("ca_bundle") or True)
+        except requests.RequestException:
+            readable.append(stream)  # a transient problem: the read retries it and reports what persists
+            continue
+        if response.status_code == 403:
+            skipped[stream] = (f"Snipe-IT denied the API token access to /{resource} (HTTP 403): the token's user needs "
+                               f"the '{permission}' permission. Grant it, or leave {stream} out with --streams.")
+        else:
+            readable.append(stream)
     return readable, skipped
 
 
