@@ -4,7 +4,7 @@ Used by every integration test, by `benchmarks/run.py` and by `scripts/local_syn
 `integration_tests.conftest`). The connector and the emulator stay independent: only this harness imports both.
 
 - Streams and API paths come from `manifest.yaml` (`manifest_streams()`); nothing here repeats the list.
-  `STREAMS` is the core set the acceptance catalog (`configured_catalog.json`) declares, `ALL_STREAMS` every stream.
+  `STREAMS` is the ten core streams (the emulator's `Dataset` resources), `ALL_STREAMS` every stream.
 - Emulators run in-process on 127.0.0.1 (free port) and are stopped at teardown (`start_emulator` fixture,
   `running_emulator()` for module-scoped fixtures).
 - The connector runs as the platform runs it: a subprocess (`python main.py read --config C --catalog K
@@ -38,6 +38,7 @@ if str(REPO) not in sys.path:  # scripts/ and benchmarks/ import this file from 
     sys.path.insert(0, str(REPO))
 
 from snipeit_emulator import DEFAULT_TOKEN, Dataset, Emulator  # noqa: E402
+from snipeit_emulator.data import RESOURCES as CORE_RESOURCES  # noqa: E402
 
 MANIFEST_PATH = REPO / "manifest.yaml"
 COMPONENTS_PATH = REPO / "source_snipeit" / "components.py"
@@ -87,13 +88,11 @@ def manifest_streams() -> Dict[str, StreamInfo]:
     return out
 
 
-def _catalog_stream_names() -> List[str]:
-    return [s["stream"]["name"] for s in json.loads(CATALOG_PATH.read_text())["streams"]]
-
-
 ALL_STREAMS: List[str] = list(manifest_streams())
-# connector stream -> emulator resource, for the core streams the acceptance catalog declares
-STREAMS: Dict[str, str] = {name: manifest_streams()[name].resource for name in _catalog_stream_names()}
+# connector stream -> emulator resource, for the ten core streams (the emulator's Dataset resources: incremental on
+# updated_at, sized by make_dataset); the acceptance catalog declares every stream
+STREAMS: Dict[str, str] = {name: info.resource for name, info in manifest_streams().items()
+                           if info.resource in CORE_RESOURCES}
 # The streams added after the core set (licenses ... activity)
 ADDED_STREAMS: List[str] = [name for name in ALL_STREAMS if name not in STREAMS]
 

@@ -1046,13 +1046,16 @@ class RecordNormalizer:
         """Custom field values are raw user input (not number-formatted): NUMERIC → a number (an integer when it is
         one), BOOLEAN → bool, DATE → YYYY-MM-DD (sent in the instance's display format, see DateDisplayFormat);
         "ENCRYPTED" (a field the token may not decrypt) → null. Runs before the typed pass, which then leaves these
-        columns alone."""
+        columns alone. The custom_fields object gets the same dates and nulls, so both say what the instance
+        stores."""
         fields = flat.get("custom_fields") or {}
         unparsed: Optional[Dict[str, Any]] = None
         for column, kind in self._custom_field_columns:
             value = fields.get(column)
             if value is None or value == "ENCRYPTED":
                 flat[column] = None
+                if value is not None:
+                    fields[column] = None  # the custom_fields object holds stored values too: none readable here
                 pending.pop(column, None)
                 continue
             converted: Any = value
@@ -1068,6 +1071,8 @@ class RecordNormalizer:
             elif kind == "date":
                 parsed, ambiguity = self.display.parse(text)
                 converted = parsed if parsed else _FAIL
+                if parsed:
+                    fields[column] = parsed  # as stored, like the typed column: not the display format
                 if ambiguity:
                     self.display._warn_once(("ambiguous", column), f"Stream {self.stream_name}: column {column}: "
                                             f"{ambiguity} Kept verbatim in _snipeit_unparsed.")
