@@ -57,14 +57,14 @@ def log(msg: str = "") -> None:
 class Emu:
     def __init__(self, hardware: int, warm: bool = True, latency: float = 0.0, rate_limit: int = UNLIMITED,
                  max_results: int = 500, cost=None, activity=None, **sizes):
-        """cost=(fixed s, s per row, server workers) and activity=N run benchmarks/cost_model_server.py instead."""
+        """cost=(fixed s, s per row, server workers): the emulator's real-server cost model; activity=N log entries."""
         sizes = {**SMALL, **sizes}
-        if cost is None and activity is None:
-            cmd = [PY, "-m", "snipeit_emulator", "--host", "127.0.0.1"]
-        else:
-            fixed, per_row, workers = cost or (0.0, 0.0, 0)
-            cmd = [PY, str(BENCH / "cost_model_server.py"), "--latency-fixed", str(fixed), "--latency-per-row",
-                   str(per_row), "--workers", str(workers)] + (["--activity", str(activity)] if activity else [])
+        cmd = [PY, "-m", "snipeit_emulator", "--host", "127.0.0.1"]
+        if cost is not None:
+            fixed, per_row, workers = cost
+            cmd += ["--latency-fixed", str(fixed), "--latency-per-row", str(per_row), "--workers", str(workers)]
+        if activity:
+            cmd += ["--activity", str(activity)]
         cmd += ["--port", "0", "--hardware", str(hardware),
                 "--rate-limit", str(rate_limit), "--latency", str(latency), "--max-results", str(max_results)]
         for k, v in sizes.items():
