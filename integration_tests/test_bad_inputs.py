@@ -438,6 +438,7 @@ def test_token_is_masked_even_where_the_connector_would_print_it(servers, tmp_pa
     """The last line of defence: a token pasted as a config *key* (so the unknown-key warning quotes it) comes out
     as ****; every other path above never prints it in the first place."""
     config = _write(tmp_path / "config.json", {"base_url": servers[EMU], "api_token": DEFAULT_TOKEN + "\n",
+                                               "requests_per_minute": 1_000_000,
                                                DEFAULT_TOKEN: "pasted into the wrong field"})
     result = _run_in_process(["check", "--config", config])
     assert "Config key '****' is not a setting" in result.said, result.stdout[-2000:]
