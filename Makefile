@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 test: install
-	$(BIN)/python -m pytest -q --durations=15
+	$(BIN)/python -m pytest -q --durations=15 -n 2 --dist loadfile
 
 demo: install
 	$(BIN)/python scripts/local_sync.py --duckdb $(DUCKDB) $(if $(CONFIG),--config $(CONFIG),) $(if $(STREAMS),--streams $(STREAMS),)
