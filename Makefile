@@ -22,7 +22,10 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 test: install
-	$(BIN)/python -m pytest -q --durations=15 -n 2 --dist loadfile
+	# Two workers, one file per worker (module fixtures run once). The unit tests run first, apart: the in-process
+	# entrypoint runs of the integration tests leave the CDK's logging configured for their own output.
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile unit_tests snipeit_emulator/tests
+	$(BIN)/python -m pytest -q --durations=15 -n 2 --dist loadfile integration_tests
 
 demo: install
 	$(BIN)/python scripts/local_sync.py --duckdb $(DUCKDB) $(if $(CONFIG),--config $(CONFIG),) $(if $(STREAMS),--streams $(STREAMS),)
