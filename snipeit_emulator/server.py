@@ -618,6 +618,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k: v for k, v in self.headers.items()}
         resp = emu.serve_with_cost(method, path, query, _CaseInsensitive(headers))
         entry["status"] = resp.status
+        entry["rows"] = resp.rows  # what the cost model charged per row (benchmarks compute their floor from it)
         if action == "truncate":
             self._send(resp, mode="truncate")
             return
