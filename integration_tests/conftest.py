@@ -15,12 +15,14 @@ Used by every integration test, by `benchmarks/run.py` and by `scripts/local_syn
 
 from __future__ import annotations
 
+
 import contextlib
 import fcntl
 import hashlib
 import importlib.metadata
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -78,9 +80,9 @@ def manifest_streams() -> Dict[str, StreamInfo]:
         params = stream.get("$parameters") or {}
         name, path = params["name"], params["resource"]
         url = ((stream.get("retriever") or {}).get("requester") or {}).get("url", "")
-        if "stream_partition" in url:  # e.g. ...{% if stream_partition.license_id %}licenses/{{ ... }}/seats...
-            child = url.split("%}", 1)[1].split("{%", 1)[0]
-            path = child.replace("{{ stream_partition.license_id }}", "{id}")
+        if "stream_partition" in url:  # e.g. {{ config['api_url'] }}licenses/{{ stream_partition.license_id }}/seats
+            child = url.split("}}", 1)[1]
+            path = re.sub(r"\{\{\s*stream_partition\.\w+\s*\}\}", "{id}", child)
             resource = name  # the emulator keeps child rows under the stream's name
         else:
             resource = path.rsplit("/", 1)[-1]  # reports/activity -> activity

@@ -17,13 +17,17 @@ from dataclasses import InitVar, dataclass
 from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, Deque, Dict, Iterable, List, Mapping, MutableMapping, Optional, Tuple, Union
+from typing import Any, Callable, Deque, Dict, Generator, Iterable, List, Mapping, MutableMapping, Optional, Tuple, Union
+from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
 
 from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.declarative.decoders.decoder import Decoder
+from airbyte_cdk.sources.declarative.requesters.paginators.default_paginator import PaginatorTestReadDecorator
 from airbyte_cdk.sources.declarative.requesters.paginators.paginator import Paginator
+from airbyte_cdk.sources.declarative.requesters.paginators.strategies.offset_increment import OffsetIncrement
 from airbyte_cdk.sources.declarative.requesters.requester import Requester
 from airbyte_cdk.sources.declarative.retrievers.retriever import Retriever
 from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
@@ -115,25 +119,32 @@ def _token_problem(token: str) -> Optional[str]:
     return None
 
 
+def _whole_number(config: Mapping[str, Any], field: str, default: int, low: int, high: Optional[int],
+                  message: str) -> None:
+    value = config.get(field, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        raise _config_error(message.format(value=value))
+
+
+# Numeric settings: (field, default, lowest, highest, message). A value out of range is refused by name; 0 workers
+# would otherwise reach the CDK's thread pool as an AssertionError with no word of which setting it was.
+_WHOLE_NUMBERS = (
+    ("page_size", 500, 1, 500, "page_size must be a whole number from 1 to 500, got {value!r}."),
+    ("requests_per_minute", 120, 1, None, "requests_per_minute must be a positive whole number, got {value!r}."),
+    ("pages_in_flight", DEFAULT_PAGES_IN_FLIGHT, 1, 8, "pages_in_flight must be a whole number from 1 to 8, got {value!r}."),
+    ("num_workers", 4, 1, 8, "num_workers must be a whole number from 1 to 8, got {value!r}."),
+)
+
+
 def validate_config(config: Mapping[str, Any]) -> None:
-    """Raise a config error that names the field and what is wrong with it."""
-    token = config.get("api_token")
-    if not isinstance(token, str) or not token.strip():
-        raise _config_error("api_token is empty: paste a Snipe-IT personal access token (user menu → Manage API Keys).")
-    problem = _token_problem(token.strip())
-    if problem:
-        raise _config_error(problem)
-    base = config.get("base_url")
-    if not isinstance(base, str) or not base.strip():
-        raise _config_error("base_url is empty: give the Snipe-IT instance root, e.g. https://snipe.example.com")
-    match = re.match(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<host>[^/?#]+)(?P<path>[^?#]*)$", base)
-    if not match:
-        raise _config_error(f"base_url '{base}' is not a URL: it must start with https:// (or http://), e.g. https://snipe.example.com")
-    if match["scheme"].lower() not in ("http", "https"):
-        raise _config_error(f"base_url '{base}' uses {match['scheme']}://; only http:// and https:// are supported.")
-    page_size = config.get("page_size", 500)
-    if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= 500:
-        raise _config_error(f"page_size must be a whole number from 1 to 500, got {page_size!r}.")
+    """Raise a config error that names the field and what is wrong with it.
+
+    Why not the spec's JSON schema or ``config_normalization_rules.validations`` alone: their messages are the
+    schema validator's (``500.5 is not of type 'integer'``), and some rules are not a schema (a start_date in the
+    future, a ca_bundle that cannot be read, a token that cannot be sent in a header)."""
+    _validate_connection(config)
+    for field, default, low, high, message in _WHOLE_NUMBERS:
+        _whole_number(config, field, default, low, high, message)
     tz = config.get("timezone") or "UTC"
     try:
         ZoneInfo(str(tz))
@@ -150,19 +161,30 @@ def validate_config(config: Mapping[str, Any]) -> None:
     if start and _parse_start_date(str(start).strip()) > datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"):
         raise _config_error(f"start_date '{start}' is in the future: no row was updated after it, so nothing would be "
                             "synced. Use a past date, or leave start_date empty to sync everything.")
-    rpm = config.get("requests_per_minute", 120)
-    if isinstance(rpm, bool) or not isinstance(rpm, int) or rpm < 1:
-        raise _config_error(f"requests_per_minute must be a positive whole number, got {rpm!r}.")
-    pages = config.get("pages_in_flight", DEFAULT_PAGES_IN_FLIGHT)
-    if isinstance(pages, bool) or not isinstance(pages, int) or not 1 <= pages <= 8:
-        raise _config_error(f"pages_in_flight must be a whole number from 1 to 8, got {pages!r}.")
-    workers = config.get("num_workers", 4)
-    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 8:
-        # 0 reaches the CDK's thread pool as an AssertionError with no word of which setting it was.
-        raise _config_error(f"num_workers must be a whole number from 1 to 8, got {workers!r}.")
     window = config.get("rate_limit_window_seconds", 60)
     if isinstance(window, bool) or not isinstance(window, (int, float)) or not 0 < window <= 600:
         raise _config_error(f"rate_limit_window_seconds must be a number of seconds from 1 to 600, got {window!r}.")
+    include_deleted = config.get("include_deleted", False)
+    if not isinstance(include_deleted, bool):
+        raise _config_error(f"include_deleted must be true or false, got {include_deleted!r}.")
+
+
+def _validate_connection(config: Mapping[str, Any]) -> None:
+    """api_token, base_url and ca_bundle: what decides whether a request can be sent at all."""
+    token = config.get("api_token")
+    if not isinstance(token, str) or not token.strip():
+        raise _config_error("api_token is empty: paste a Snipe-IT personal access token (user menu → Manage API Keys).")
+    problem = _token_problem(token.strip())
+    if problem:
+        raise _config_error(problem)
+    base = config.get("base_url")
+    if not isinstance(base, str) or not base.strip():
+        raise _config_error("base_url is empty: give the Snipe-IT instance root, e.g. https://snipe.example.com")
+    match = re.match(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<host>[^/?#]+)(?P<path>[^?#]*)$", base)
+    if not match:
+        raise _config_error(f"base_url '{base}' is not a URL: it must start with https:// (or http://), e.g. https://snipe.example.com")
+    if match["scheme"].lower() not in ("http", "https"):
+        raise _config_error(f"base_url '{base}' uses {match['scheme']}://; only http:// and https:// are supported.")
     ca_bundle = config.get("ca_bundle")
     if ca_bundle not in (None, ""):
         # Checked whatever the URL's scheme: a path that does not exist is a mistake even while base_url is http.
@@ -172,9 +194,6 @@ def validate_config(config: Mapping[str, Any]) -> None:
             what = "is a directory" if os.path.isdir(ca_bundle) else "does not exist or cannot be read"
             raise _config_error(f"ca_bundle '{ca_bundle}' {what}: give the path of the PEM file of the CA that "
                                 "signed the instance's certificate, or remove ca_bundle.")
-    include_deleted = config.get("include_deleted", False)
-    if not isinstance(include_deleted, bool):
-        raise _config_error(f"include_deleted must be true or false, got {include_deleted!r}.")
 
 
 class _RowsWithoutCursorFilter(logging.Filter):
@@ -1226,6 +1245,97 @@ def _valid_date(value: str) -> bool:
 # --------------------------------------------------------------------------------------------------
 
 
+@dataclass
+class SnipeItOffsetIncrement(OffsetIncrement):
+    """The paging rule of every Snipe-IT list: advance by the rows received, stop at ``total`` or an empty page.
+
+    Quirk: the server clamps ``limit`` to its ``MAX_RESULTS`` (500 by default, 50 on old instances) without saying
+    so, and ``OffsetIncrement`` takes the first page shorter than ``limit`` for the last one: it would stop after
+    500 of 20,000 assets. The envelope's ``total`` says when to stop::
+
+        GET /api/v1/hardware?limit=1000&offset=0   ->  {"total": 20000, "rows": [... 500 rows ...]}
+        next page: offset=500 (the rows received), not 1000 (the limit)
+
+    ``/fields`` and ``/fieldsets`` ignore ``limit`` and ``offset`` and answer every row at once: ``total`` ends them.
+    The scans ask :meth:`next_offset`; ``next_page_token`` gives a ``SimpleRetriever`` the same rule.
+    """
+
+    def next_offset(self, offset: int, received: int, total: Optional[int]) -> Optional[int]:
+        consumed = offset + received
+        if received == 0 or (total is not None and consumed >= total):
+            return None
+        return consumed
+
+    def next_page_token(self, response: requests.Response, last_page_size: int, last_record: Optional[Record],
+                        last_page_token_value: Optional[Any] = None, **kwargs: Any) -> Optional[Any]:
+        try:
+            total = response.json().get("total")
+        except (ValueError, AttributeError):
+            total = None
+        return self.next_offset(int(last_page_token_value or 0), last_page_size, total if isinstance(total, int) else None)
+
+
+class _RetryableBody(Exception):
+    """A page whose body is cut off or not the list envelope: asked for again (a proxy or a dying PHP worker)."""
+
+
+@dataclass
+class SnipeItPageDecoder(Decoder):
+    """One list answer, decoded once and checked before any of its rows is written: ``{"total", "rows"}``.
+
+    Quirks, each a way to write a wrong or short table:
+
+    * a refused token with a browser-like request answers ``200`` with the login page (``<!DOCTYPE html>...``);
+    * Snipe-IT reports some errors as ``200 {"status": "error", "messages": "License does not exist.", "payload": null}``;
+    * a page cut off by a proxy or a killed PHP worker is not JSON (retried: :class:`_RetryableBody`);
+    * ``total`` comes as a number or a digit string (``"total": "1234"``), and every row must carry an integer
+      ``id``, or rows cannot be deduplicated across pages and passes.
+
+    Sample: ``{"total": 2, "rows": [{"id": 1, "name": "Laptop 1", ...}, {"id": 7, ...}]}``.
+    """
+
+    parameters: InitVar[Mapping[str, Any]]
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self.stream = parameters.get("name", "")
+
+    def is_stream_response(self) -> bool:
+        return False
+
+    def decode(self, response: requests.Response) -> Generator[MutableMapping[str, Any], None, None]:
+        body_bytes = response.content
+        if "html" in response.headers.get("Content-Type", "") or body_bytes.lstrip()[:1] == b"<":
+            raise _config_error(
+                f"Stream {self.stream}: {response.url.split('?')[0]} answered with an HTML page, not JSON. "
+                "The API token was probably refused (Snipe-IT shows its login page), or base_url is not the "
+                "Snipe-IT root.")
+        try:
+            body = _loads(body_bytes)
+        except _JSONError:
+            raise _RetryableBody(f"the response is not valid JSON ({len(body_bytes)} bytes, it may have been cut off)")
+        if isinstance(body, dict) and body.get("status") == "error":
+            raise AirbyteTracedException(
+                message=f"Stream {self.stream}: Snipe-IT answered HTTP {response.status_code} with an error: "
+                        f"{body.get('messages', body.get('message'))}",
+                failure_type=FailureType.system_error)
+        if not isinstance(body, dict) or "rows" not in body:
+            raise _RetryableBody("the response is JSON but has no 'rows' list")
+        rows, total = body["rows"], body.get("total")
+        if not isinstance(rows, list):
+            raise _RetryableBody(f"'rows' is a {type(rows).__name__}, not a list")
+        if isinstance(total, str) and total.isdigit():
+            total = int(total)
+        for row in rows:
+            if not isinstance(row, dict) or not isinstance(row.get("id"), int) or isinstance(row.get("id"), bool):
+                offset = dict(parse_qsl(urlsplit(response.url or "").query)).get("offset", "?")
+                raise AirbyteTracedException(
+                    message=f"Stream {self.stream}: a row without an integer 'id' came back at offset {offset}: "
+                            f"{str(row)[:200]}. Refusing to write rows that cannot be deduplicated.",
+                    failure_type=FailureType.system_error)
+        # unknown total: page until an empty page
+        yield {"total": total if isinstance(total, int) and not isinstance(total, bool) else None, "rows": rows}
+
+
 class _SliceWithCachedHash(StreamSlice):
     """The same slice, hashed once. The CDK's cursor looks every record's slice up in a dict, and
     ``StreamSlice.__hash__`` is ``json.dumps`` + SHA-256 on each call: ~5 % of the per-record cost."""
@@ -1269,16 +1379,111 @@ class FallBackToFullScan(Exception):
     or rows moved under it); the caller re-reads the stream in a stable order instead."""
 
 
+class PageFetcher:
+    """One page of a list through the declared requester and decoder, inside the sync's request budget.
+
+    Quirks: Snipe-IT allows ``API_THROTTLE_PER_MINUTE`` requests per user and answers the next with a 429 and no
+    ``Retry-After``, so every request first waits for a slot of the shared :class:`RequestPacer`, and the sync's
+    first request goes alone (a refused token then costs one request, not one per stream, and every later request
+    fails at once with the same message). A refusal (401, 3xx, 403, 404, 495, other 4xx) comes back from the error
+    handler as ``IGNORE`` and is failed here with the manifest's ``error_message``: on ``FAIL`` the CDK would log
+    the response headers (``Set-Cookie: snipeit_session=...``). The server's ``Date`` of the first answer is the
+    read's horizon (the clock ``updated_at`` is written with). Sample: ``GET /api/v1/hardware?limit=500&offset=499&
+    sort=id&order=asc`` → ``(20000, [500 rows])``.
+    """
+
+    def __init__(self, retriever: "SnipeItRetriever") -> None:
+        self.retriever = retriever
+        self.name = retriever.name
+        self.requester, self.decoder, self.pacer = retriever.requester, retriever.decoder, retriever.pacer
+        self.local = retriever._local
+
+    def fetch(self, params: Mapping[str, Any], offset: int) -> Tuple[Optional[int], List[Mapping[str, Any]]]:
+        retriever = self.retriever
+        request_params = dict(retriever.paginator.get_request_params(next_page_token={"next_page_token": offset}))
+        request_params.setdefault("limit", retriever.page_size)
+        request_params["offset"] = offset
+        request_params.update(params)
+        for attempt in range(1, retriever.max_body_retries + 1):
+            response = self._send(request_params, offset)
+            if getattr(self.local, "server_second", "unset") is None:
+                # no Date header (none of the captured responses lacks one): this machine's clock stands in
+                self.local.server_second = _server_second(response) or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            try:
+                page = next(iter(self.decoder.decode(response)))
+            except _RetryableBody as problem:
+                if attempt == retriever.max_body_retries:
+                    raise AirbyteTracedException(
+                        message=f"Stream {self.name}: {problem} (offset {offset}, {attempt} attempts). "
+                                f"No rows of this page were written.",
+                        internal_message=str(problem), failure_type=FailureType.transient_error)
+                LOGGER.warning(f"Stream {self.name}: {problem}; retrying in {attempt} s.")
+                time.sleep(attempt)
+                continue
+            _progress(retriever).page(params, offset, page["total"], page["rows"])
+            return page["total"], page["rows"]
+        raise AssertionError("unreachable")
+
+    def _send(self, request_params: Mapping[str, Any], offset: int) -> requests.Response:
+        retriever, pacer = self.retriever, self.pacer
+        test_read, auxiliary = retriever._test_read, retriever._is_parent_request()
+        if test_read:
+            test_read.before_page(self.local, auxiliary)
+        first = pacer.claim_first_request()
+        try:
+            if pacer.fatal_error:
+                raise _config_error(f"Stream {self.name} was not read: {pacer.fatal_error}")
+            if retriever.config.get("check_mode") and offset == 0:
+                retriever._diagnose()  # check: one plain request that names the cause
+            pacer.wait_for_slot()
+            try:
+                response = self.requester.send_request(
+                    stream_state={}, stream_slice=StreamSlice(partition=getattr(self.local, "partition", {}), cursor_slice={}),
+                    next_page_token=None, request_params=request_params,
+                    log_formatter=test_read.log_formatter(auxiliary) if test_read else None)
+                if response is not None:
+                    pacer.observe(response)
+            finally:
+                pacer.release()
+            if response is None:
+                raise AirbyteTracedException(message=f"Stream {self.name}: Snipe-IT gave no response for offset {offset}.",
+                                             failure_type=FailureType.transient_error)
+            if response.status_code >= 300:  # a refusal the error handler hands back (IGNORE)
+                raise self._refusal(response)
+            return response
+        except AirbyteTracedException as error:
+            if error.failure_type == FailureType.config_error and _is_auth_refusal(error.message or ""):
+                pacer.fatal_error = pacer.fatal_error or error.message
+            raise
+        finally:
+            if first:
+                pacer.first_request_finished()
+
+    def _refusal(self, response: requests.Response) -> AirbyteTracedException:
+        """The stream's error for a refused request: the manifest's ``error_message`` for its status, and only the
+        status, the URL without its query and the API's own message."""
+        handler = getattr(self.requester, "error_handler", None)
+        resolution = handler.interpret_response(response) if handler is not None else None
+        status = response.status_code
+        message = (resolution.error_message if resolution is not None and resolution.error_message else None) or \
+            f"Stream {self.name}: Snipe-IT answered HTTP {status}."
+        return AirbyteTracedException(
+            message=message,
+            internal_message=f"HTTP {status} on GET {_without_query(response.url)}{_api_message(response)}",
+            failure_type=(resolution.failure_type if resolution is not None else None) or FailureType.system_error)
+
+
 class _ReadAhead:
     """Requests the pages a stable scan will ask for next while it works on the current one.
 
     Why: against a slow instance (a page of 500 assets, each with its relations, is rendered row by row) one page
-    at a time leaves most of the request budget unused. Once a page has told us ``total`` and the server's page size,
-    the next offsets are known unless rows move; ``pages_in_flight`` of them are kept in flight, in threads,
-    through the same pacer (the budget still holds). A prefetched page is checked exactly as if it had
-    been fetched in turn: its first row must be one already read, which proves nothing before it was skipped
-    whenever it was fetched. If rows moved, the scan asks for an offset nobody predicted; every prefetched page
-    is dropped (a few requests wasted) and the scan goes on one page at a time from where it is.
+    at a time leaves most of the request budget unused, and ``SimpleRetriever`` reads a slice's pages one after
+    another. Once a page has told us ``total`` and the server's page size, the next offsets are known unless rows
+    move; ``pages_in_flight`` of them are kept in flight, in threads, through the same pacer (the budget still
+    holds). A prefetched page is checked exactly as if it had been fetched in turn: its first row must be one
+    already read, which proves nothing before it was skipped whenever it was fetched. If rows moved, the scan asks
+    for an offset nobody predicted; every prefetched page is dropped (a few requests wasted) and the scan goes on
+    one page at a time from where it is.
     """
 
     def __init__(self, retriever: "SnipeItRetriever", params: Mapping[str, Any]) -> None:
@@ -1293,7 +1498,7 @@ class _ReadAhead:
         future = self.pending.pop(offset, None)
         if future is None:
             self.discard()
-            return self.retriever._fetch(self.params, offset)
+            return self.retriever.fetch(self.params, offset)
         return future.result()
 
     def schedule(self, offset: int, step: int, total: int) -> None:
@@ -1313,7 +1518,7 @@ class _ReadAhead:
 
     def _fetch(self, offset: int) -> Tuple[Optional[int], List[Mapping[str, Any]]]:
         self.retriever._local.partition = self.partition  # thread-local: this pool thread's own
-        return self.retriever._fetch(self.params, offset)
+        return self.retriever.fetch(self.params, offset)
 
     def discard(self) -> None:
         for future in self.pending.values():
@@ -1326,6 +1531,208 @@ class _ReadAhead:
             self.pool.shutdown(wait=False, cancel_futures=True)
 
 
+class StableScan:
+    """Every row of one list in a unique, stable order (``sort=id&order=asc``), each page's rows not seen before.
+
+    Quirks: a row deleted while we read shifts every later row one place left, so advancing by offsets alone skips
+    one row per deletion. Each request after the first starts one row before the end of what was read (the
+    overlap row) and checks that row is one already seen; if it is not (or the page is empty), rows before our
+    position went away, and the scan steps back a page at a time until it finds its place. With ``sort=id`` the ids
+    ascend, so "seen" is ``id <= highest id read`` and needs no memory. ``/suppliers`` ignores ``sort=id`` (it sorts
+    by name, kept in a set of ids): a supplier renamed during the read can jump behind it, so the small stream is
+    scanned again while fewer than ``total`` distinct ids were seen. Sample: ``offset=0`` → ids 1..500,
+    ``offset=499`` → ids 500..999 (500 is the overlap row: already seen, nothing was skipped).
+    """
+
+    def __init__(self, retriever: "SnipeItRetriever", pass_params: Mapping[str, Any], normalize: Callable,
+                 sort_key: Optional[str] = None) -> None:
+        self.retriever, self.normalize = retriever, normalize
+        self.sort_key = sort_key or retriever.sort_key
+        self.by_id = self.sort_key == "id"
+        self.params = {**pass_params, "sort": self.sort_key, "order": "asc"}
+        self.seen: set = set()
+        self.highest = -1
+
+    def pages(self) -> Iterable[List[Dict[str, Any]]]:
+        for _ in range(1 if self.by_id else 3):
+            total = yield from self._scan_once()
+            if self.by_id or total is None or len(self.seen) >= total:
+                return
+            LOGGER.info(f"Stream {self.retriever.name}: {total - len(self.seen)} row(s) moved during the read; "
+                        "scanning again.")
+
+    def _is_seen(self, row_id: int) -> bool:
+        return row_id <= self.highest if self.by_id else row_id in self.seen
+
+    def _scan_once(self) -> Iterable[List[Dict[str, Any]]]:
+        paging, name = self.retriever.paging, self.retriever.name
+        read_ahead = _ReadAhead(self.retriever, self.params)
+        consumed, total = 0, None
+        try:
+            while True:
+                request_offset = max(0, consumed - 1)  # one row of overlap
+                total, rows = read_ahead.take(request_offset)
+                while consumed and request_offset > 0 and (
+                    not self._is_seen(rows[0]["id"]) if rows else total is not None and total < consumed
+                ):
+                    request_offset = max(0, min(request_offset - max(len(rows), 1), (total or 0) - 1))
+                    LOGGER.info(f"Stream {name}: rows moved under the read (deleted?); stepping back to offset {request_offset}.")
+                    total, rows = read_ahead.take(request_offset)  # nobody predicted it: drops what was read ahead
+                following = paging.next_offset(request_offset, len(rows), total)
+                if rows:
+                    consumed = request_offset + len(rows)
+                    if following is not None and total is not None:
+                        read_ahead.schedule(consumed - 1, len(rows) - 1, total)
+                    new = [self.normalize(r) for r in rows if not self._is_seen(r["id"])]
+                    if self.by_id:
+                        self.highest = max(self.highest, max(r["id"] for r in rows))
+                    else:
+                        self.seen.update(r["id"] for r in rows)
+                    if new:
+                        yield new
+                if following is None:
+                    return total
+        finally:
+            read_ahead.close()
+
+
+class NewestFirstScan:
+    """An incremental read newest first (``sort=updated_at&order=desc``) until rows are not newer than ``bound``;
+    each row newer than it once. ``SimpleRetriever`` with a data-feed cursor cannot prove what this proves.
+
+    Quirk: a group of rows sharing one ``updated_at`` second (a bulk edit, a CSV import or a scheduled command
+    stamps hundreds of assets in one second) comes back in a different order on every request (MySQL has no
+    tie-breaker), so a group that straddles two pages can lose rows to both. Each page therefore starts one row
+    before the group the previous page ended in: one answer then holds the whole group, in whatever order, and that
+    first row (newer than the group) proves the page starts where it should; a group that fills a page is read once
+    more with ``limit`` up to the server's cap. Only a group larger than the cap, or rows deleted under the read,
+    fall back to the full read (:class:`FallBackToFullScan`). A group at the bound needs nothing: the sync that
+    wrote the state read all of it. Rows edited while we read jump to the top and push ours right; the rows before
+    our place must then be rows we have (or newer than the read's start, left to the next sync), and a catch-up
+    pass reads the top again down to where this read started. Sample: page 1 ends in 40 rows of
+    ``2024-05-01T09:12:03Z``; page 2 is requested at the offset of the row before them.
+    """
+
+    # A tie group larger than a page is re-read in one request this large; the server clamps it to its cap
+    # (Snipe-IT's MAX_RESULTS, 500 by default: a larger limit is answered with MAX_RESULTS rows).
+    TIE_GROUP_LIMIT = 10_000
+
+    def __init__(self, retriever: "SnipeItRetriever", pass_params: Mapping[str, Any], normalize: Callable) -> None:
+        self.retriever, self.normalize, self.pass_params = retriever, normalize, pass_params
+        self.params = {**pass_params, "sort": retriever.newest_first_sort, "order": "desc"}
+        self.cursor = retriever.cursor_field
+        self.seen: set = set()
+
+    def rows(self, bound: str, catch_up: int = 0) -> Iterable[Dict[str, Any]]:
+        self.run: Optional[List[Any]] = None  # [value, first position] of the run of equal values the read is in
+        self.top: Optional[str] = None  # newest cursor value when this read started
+        self.rows_jumped = False
+        limit: Optional[int] = None
+        while True:
+            request_offset = max(0, self.run[1] - 1) if self.run else 0
+            total, rows = self.retriever.fetch(self.params if limit is None else {**self.params, "limit": limit}, request_offset)
+            page = [self.normalize(r) for r in rows]
+            skip = self._place(page, request_offset, total, limit) if self.run else 0
+            if skip is None:
+                limit = self.TIE_GROUP_LIMIT  # the group fills the page: once more, as large as allowed
+                continue
+            limit = None
+            if self.top is None and skip < len(page):
+                self.top = page[skip].get(self.cursor)
+            stop = yield from self._emit(page, skip, request_offset, bound)
+            if stop or self.retriever.paging.next_offset(request_offset, len(page), total) is None:
+                break
+        if self.rows_jumped and self.top:
+            if catch_up >= 2:
+                raise FallBackToFullScan("rows kept changing under the newest-first read")
+            yield from self.rows(max(_second_before(self.top), bound), catch_up + 1)
+
+    def _place(self, page: List[Dict[str, Any]], request_offset: int, total: Optional[int],
+               limit: Optional[int]) -> Optional[int]:
+        """Where the new rows start in a page requested one row before the tie group; None: read it larger."""
+        value, received, skip = self.run[0], len(page), 0
+        while skip < received and (page[skip].get(self.cursor) or "") > value:
+            skip += 1
+        if request_offset and not skip:
+            raise FallBackToFullScan("rows moved under the newest-first read (deleted?)")
+        if any(not self._known(d) for d in page[:skip]):
+            raise FallBackToFullScan("unknown rows appeared before our place in the newest-first order")
+        self.rows_jumped = self.rows_jumped or skip > self.run[1] - request_offset  # more rows before the group
+        group = 0
+        while skip + group < received and page[skip + group].get(self.cursor) == value:
+            group += 1
+        if skip + group == received and request_offset + received < (total or 0):
+            if limit is None and received < self.TIE_GROUP_LIMIT:
+                return None
+            raise FallBackToFullScan(
+                f"more than {group} rows share {self.cursor} {value}, more than one answer of this server holds "
+                f"(its cap), and the API orders them arbitrarily")
+        if limit is not None:
+            LOGGER.info(f"Stream {self.retriever.name}: {group} rows share {self.cursor} {value}; read in one request.")
+        self.run[1] = request_offset + skip
+        return skip
+
+    def _emit(self, page: List[Dict[str, Any]], skip: int, request_offset: int, bound: str) -> Iterable[Dict[str, Any]]:
+        """The page's rows from ``skip`` that are newer than ``bound``; returns True at the first row that is not."""
+        for index in range(skip, len(page)):
+            data = page[index]
+            value = data.get(self.cursor)
+            if value is None or value <= bound:
+                return True
+            if self.run is None or value != self.run[0]:
+                self.run = [value, request_offset + index]
+            if data["id"] not in self.seen:
+                self.seen.add(data["id"])
+                yield data
+        return False
+
+    def _known(self, data: Mapping[str, Any]) -> bool:
+        """A row before our place: one already read, or one edited after the read started (left to the next sync)."""
+        horizon = getattr(self.retriever._local, "server_second", None)
+        value = data.get(self.cursor)
+        return data["id"] in self.seen or bool(horizon and value and value >= horizon)
+
+
+class NewestIdFirstScan(NewestFirstScan):
+    """Activity: ``sort=id&order=desc`` (ids are unique and ascend with ``created_at``) until entries are older than
+    ``bound``. Quirk: ``/reports/activity`` cannot sort by ``updated_at`` and grows with every checkout, so a sync
+    must cost what was logged since the last one. Each page re-reads the previous page's last entry, which must be
+    where it was. Entries of the bound's own second are read through, not sent again: ids, not seconds, are
+    ordered. Sample: ``{"id": 100050, "action_type": "checkout", "created_at": {"datetime": "2024-05-01 09:12:03",
+    ...}}``.
+    """
+
+    def rows(self, bound: str, catch_up: int = 0) -> Iterable[Dict[str, Any]]:
+        self.params = {**self.pass_params, "sort": "id", "order": "desc"}
+        offset, anchor = 0, None
+        while True:
+            request_offset = max(0, offset - 1) if anchor is not None else offset
+            total, rows = self.retriever.fetch(self.params, request_offset)
+            page = [self.normalize(r) for r in rows]
+            skip = 0
+            if anchor is not None:
+                ids = [d["id"] for d in page]
+                if anchor not in ids:
+                    raise FallBackToFullScan("rows moved between two newest-first pages (deleted?)")
+                skip = ids.index(anchor) + 1
+                if any(not self._known(d) for d in page[:skip - 1]):
+                    raise FallBackToFullScan("unknown rows appeared before our place in the newest-first order")
+            stop = False
+            for data in page[skip:]:
+                value = data.get(self.cursor)
+                if value is None or value < bound:
+                    stop = True
+                    break
+                if data["id"] not in self.seen:
+                    self.seen.add(data["id"])
+                    if value > bound:
+                        yield data
+            offset = request_offset + len(page)
+            if stop or self.retriever.paging.next_offset(request_offset, len(page), total) is None:
+                break
+            anchor = page[-1]["id"]
+
+
 class _TestReadLimitReached(Exception):
     """A Connector Builder test read has used its page budget for this slice."""
 
@@ -1333,30 +1740,28 @@ class _TestReadLimitReached(Exception):
 class _TestRead:
     """What a Connector Builder test read (``test_read``) inspects, for a retriever that is not a SimpleRetriever.
 
-    Why: the Builder builds the source with limits, and ModelToComponentFactory then caps a SimpleRetriever through
-    hooks this retriever bypasses: the paginator it builds is wrapped in a ``PaginatorTestReadDecorator`` (pages per
-    slice), the stream slicer in a ``StreamSlicerTestReadDecorator`` (slices), each page's request and response is
-    logged through ``log_formatter`` (the Builder groups records into pages by those logs) and retries are off.
-    Without this, a 100-record test read of hardware fetched 2,911 rows in 33 requests and showed no page. The
-    factory builds this retriever's paginator the same way, so the decorator is the sign of a test read and
-    carries the page limit; record and slice limits come from the Builder's ``__test_read_config`` (the CDK's
-    ``TestLimits`` defaults without it). A sample of what the Builder sends::
+    Why: the Builder builds the source with limits, and ModelToComponentFactory caps a SimpleRetriever through
+    hooks this retriever bypasses: the paginator is wrapped in a ``PaginatorTestReadDecorator`` (pages per slice),
+    each page's request and response is logged through ``log_formatter`` (the Builder groups records into pages by
+    those logs) and retries are off; slices are capped by the partition generator. Without this, a 100-record
+    test read of hardware fetched 2,911 rows in 33 requests and showed no page. The factory builds this
+    retriever's paginator the same way, so the decorator is the sign of a test read and carries the page limit;
+    the record limit comes from the Builder's ``__test_read_config`` (the CDK's ``TestLimits`` defaults without
+    it). A sample of what the Builder sends::
 
         {"__command": "test_read", "__test_read_config": {"max_records": 100, "max_pages_per_slice": 5,
          "max_slices": 5}, "__injected_declarative_manifest": {...}, "base_url": "...", "api_token": "..."}
 
-    In a test read: at most ``max_pages`` page requests per slice (parent pages of license_seats count separately,
-    logged as auxiliary), at most ``max_records`` records per slice, at most ``max_slices`` licenses for
-    license_seats, one page at a time (read-ahead would log pages out of order), and no body retries.
+    In a test read: at most ``max_pages`` page requests per slice, at most ``max_records`` records per slice, one
+    page at a time (read-ahead would log pages out of order), and no body retries.
     """
 
-    def __init__(self, name: str, max_pages: int, max_records: int, max_slices: int) -> None:
-        self.name, self.max_pages, self.max_records, self.max_slices = name, max_pages, max_records, max_slices
+    def __init__(self, name: str, max_pages: int, max_records: int) -> None:
+        self.name, self.max_pages, self.max_records = name, max_pages, max_records
 
     @classmethod
     def of(cls, name: str, paginator: Any, config: Mapping[str, Any]) -> Optional["_TestRead"]:
         from airbyte_cdk.sources.declarative.concurrent_declarative_source import TestLimits
-        from airbyte_cdk.sources.declarative.requesters.paginators.default_paginator import PaginatorTestReadDecorator
 
         if not isinstance(paginator, PaginatorTestReadDecorator):
             return None
@@ -1364,8 +1769,7 @@ class _TestRead:
         # The decorator keeps its limit private; the Builder's config carries the same number.
         pages = limits.get("max_pages_per_slice") or getattr(
             paginator, "_maximum_number_of_pages", TestLimits.DEFAULT_MAX_PAGES_PER_SLICE)
-        return cls(name, int(pages), int(limits.get("max_records") or TestLimits.DEFAULT_MAX_RECORDS),
-                   int(limits.get("max_slices") or TestLimits.DEFAULT_MAX_SLICES))
+        return cls(name, int(pages), int(limits.get("max_records") or TestLimits.DEFAULT_MAX_RECORDS))
 
     def limit(self, records: Iterable[Record], local: threading.local) -> Iterable[Record]:
         """One slice's records, stopped at the record limit or when the page budget is spent."""
@@ -1393,12 +1797,8 @@ class _TestRead:
     def log_formatter(self, auxiliary: bool) -> Callable[[requests.Response], Any]:
         from airbyte_cdk.sources.http_logger import format_http_message
 
-        if auxiliary:  # the parent rows a child stream is partitioned by (license_seats: /licenses)
-            return lambda response: format_http_message(
-                response, f"Parent stream of '{self.name}' request",
-                f"Request performed in order to read the parent records of stream '{self.name}'", self.name,
-                is_auxiliary=True)
-        # The same title and description SimpleRetriever's pages get (ModelToComponentFactory._get_log_formatter).
+        # The same title and description SimpleRetriever's pages get (ModelToComponentFactory._get_log_formatter);
+        # a parent stream's pages are marked auxiliary by the message repository of the factory that built it.
         return lambda response: format_http_message(
             response, f"Stream '{self.name}' request",
             f"Request performed in order to extract records for stream '{self.name}'", self.name)
@@ -1406,27 +1806,23 @@ class _TestRead:
 
 @dataclass
 class SnipeItRetriever(Retriever):
-    """Pages through a Snipe-IT list endpoint without losing or inventing rows.
+    """Reads one Snipe-IT list without losing or inventing rows: the stream's passes, each by a scan.
 
-    Why not ``SimpleRetriever`` + ``OffsetIncrement``: Snipe-IT clamps ``limit`` silently to ``MAX_RESULTS``
-    (500 by default, 50 on old instances), so a page shorter than requested is not the last page — the CDK
-    strategy stops there. The envelope ``{"total": 1234, "rows": [...]}`` is what tells us when to stop.
-    Offsets also shift when rows are deleted while we read (every later row moves one place left and one
-    row is skipped), sorts on ties are unstable, and the hardware list hides archived assets. So this
-    retriever:
-
-    * advances by the rows actually received and stops on an empty page or at ``total``;
-    * re-reads one row of overlap per page and checks it is the row it expects; if rows moved left it
-      steps back until it finds its place again (ids ascend, so a comparison proves nothing was skipped);
-    * sorts on a unique column (``sort=id&order=asc``; suppliers by name, as their ``sort=id`` is broken);
-    * for incremental reads of streams the API can sort by ``updated_at``, reads newest first and stops at
-      the state; if that read cannot prove completeness it falls back to the stable full read, filtered;
-    * reads the extra passes a stream declares (hardware: ``status=Archived``) and drops duplicates;
-    * decodes each page once, checks its shape, and normalizes rows with :class:`RecordNormalizer`.
+    Why not ``SimpleRetriever``: its paging cannot re-read a row to prove nothing was skipped
+    (:class:`StableScan`), keep pages in flight (:class:`_ReadAhead`) or prove a newest-first read complete
+    (:class:`NewestFirstScan`); see docs/architecture.md for each building block and what it would lose.
+    Quirk of the passes (``$parameters.passes``): ``/hardware`` hides archived assets (``status=Archived`` lists
+    them) and soft-deleted rows need ``deleted=true`` / ``status=Deleted``. The extra passes are read first, the
+    default list skips what they delivered (an :class:`IdSet`), and they are read once more at the end, because an
+    asset archived or restored mid-read moves between lists. Rows updated in or after the second the read started
+    (the server's ``Date``) are left to the next sync, so the state's second is complete and the next sync can
+    compare strictly (``updated_at > state``) and re-send nothing. Sample ``$parameters``: ``{name: hardware,
+    resource: hardware, sort_by_updated_at: true, passes: [{}, {status: Archived}]}``.
     """
 
     requester: Requester
     paginator: Paginator
+    decoder: Decoder
     config: Mapping[str, Any]
     parameters: InitVar[Mapping[str, Any]]
     name: str = ""
@@ -1438,21 +1834,23 @@ class SnipeItRetriever(Retriever):
         self._parameters = parameters
         self.name = self.name or parameters.get("name", "")
         self.sort_key: str = parameters.get("sort_key", "id")
-        self.sort_by_updated_at: bool = bool(parameters.get("sort_by_updated_at", False))
         # A pass may carry "when": <config flag>; it is read only when that option is on (include_deleted).
         self.passes: List[Mapping[str, Any]] = [
             {k: v for k, v in p.items() if k != "when"} for p in (parameters.get("passes") or [{}])
             if not p.get("when") or self.config.get(p["when"])
         ] or [{}]
-        self._local = threading.local()  # .partition: the parent row a child stream is reading (license_seats)
+        self._local = threading.local()  # .partition: the slice's partition (license_seats: the license)
         self.cursor_field: str = parameters.get("cursor_field", "updated_at_datetime")
         # Incremental reads go newest first on this column and stop at the state (activity: id, its order).
-        self.newest_first_sort: Optional[str] = "updated_at" if self.sort_by_updated_at else parameters.get("newest_first_sort")
+        self.newest_first_sort: Optional[str] = "updated_at" if parameters.get("sort_by_updated_at") else parameters.get("newest_first_sort")
         # Markdown-rendered columns; notes_markdown: false for the streams whose notes are bare e() (an empty
         # html_fields list would not survive the CDK's $parameters propagation, which drops empty lists)
         self.html_fields = parameters.get("html_fields", ["notes"]) if parameters.get("notes_markdown", True) else []
         self.raw_fields = parameters.get("raw_fields", [])
-        self.page_size = int(self.config.get("page_size") or 500)
+        # The declared paging rule (the test-read decorator keeps the paginator it wraps private).
+        self.paging: SnipeItOffsetIncrement = getattr(self.paginator, "pagination_strategy", None) or \
+            getattr(self.paginator, "_decorated").pagination_strategy
+        self.page_size = int(self.paging.get_page_size() or 500)
         # check reads one page and stops: nothing to read ahead
         self.pages_in_flight = 1 if self.config.get("check_mode") else int(
             self.config.get("pages_in_flight") or DEFAULT_PAGES_IN_FLIGHT)
@@ -1460,18 +1858,17 @@ class SnipeItRetriever(Retriever):
         if self._test_read:
             self.pages_in_flight, self.max_body_retries = 1, 1
         self.pacer = RequestPacer.for_config(self.config)
+        self._pages = PageFetcher(self)
         self._normalizers: Dict[int, RecordNormalizer] = {}
         self._normalizer_lock = threading.Lock()
-        session = getattr(getattr(self.requester, "_http_client", None), "_session", None)
-        if session is not None:
-            if _refuse_redirects not in session.hooks["response"]:
-                session.hooks["response"].append(_refuse_redirects)
-            _harden_https(session, self.config.get("ca_bundle"))
+        _harden_session(self.requester, self.config)
 
-    # -- entry point --------------------------------------------------------------------------------
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
         records = self._read_records(records_schema, stream_slice)
         return records if self._test_read is None else self._test_read.limit(records, self._local)
+
+    def fetch(self, params: Mapping[str, Any], offset: int) -> Tuple[Optional[int], List[Mapping[str, Any]]]:
+        return self._pages.fetch(params, offset)
 
     def _is_parent_request(self) -> bool:
         return False  # every request of this retriever reads the stream's own rows
@@ -1482,28 +1879,8 @@ class SnipeItRetriever(Retriever):
             return
         stream_slice = _SliceWithCachedHash(stream_slice or StreamSlice(partition={}, cursor_slice={}))
         normalize = self._normalizer(records_schema).normalize
-        # One strict bound for every comparison: a row is delivered when its cursor is > bound. The state is
-        # strict (every row of its second was read by the sync that wrote it: see the horizon below); start_date
-        # is inclusive ("rows last updated before it are not synced", in every mode), so it becomes the second
-        # before it.
-        # (Full refresh and a first incremental sync carry the same slice, from EPOCH or start_date: both read all.)
-        cursor_slice = stream_slice.cursor_slice or {}
-        state = cursor_slice.get("start_time") or EPOCH
-        start = self.config.get("start_date")
-        if self.name in (self.config.get("always_full_refresh_streams") or ()) or state == start:
-            state = EPOCH  # read in full on every sync: server-computed columns (counts) stay exact
-        bound = max(state, _second_before(start)) if start else state
+        bound = self._bound(stream_slice)
         filtered = bound > EPOCH
-        # Extra passes (hardware: status=Archived) first: they are small, and the main pass then skips
-        # whatever they delivered, whether or not the instance shows archived assets in the default list.
-        # An asset archived (or restored) while the main pass runs can move out of the list before the main pass
-        # reaches it and into a list already read; the extra passes are read once more at the end (they are small)
-        # and deliver what they did not deliver the first time.
-        # Rows edited while this read runs can be missed by it (they move behind it); the state must then stay
-        # below them for the next sync to read them. Rows updated in or after the second in which the read started
-        # (the server's Date header: the same clock as updated_at) are left to the next sync, so the state is
-        # always older than that second and every row of the state's own second was read: the next sync compares
-        # strictly and re-sends nothing.
         self._local.server_second = None
         delivered = IdSet()
         extra_passes = [p for p in self.passes if p]
@@ -1522,284 +1899,28 @@ class SnipeItRetriever(Retriever):
                     delivered.add(key)
                 yield Record(data=data, stream_name=self.name, associated_slice=stream_slice)
 
+    def _bound(self, stream_slice: StreamSlice) -> str:
+        """The one strict bound a row must pass (``cursor > bound``). The state is strict (every row of its second was
+        read by the sync that wrote it); ``start_date`` is inclusive, so it becomes the second before it. Full
+        refresh and a first incremental sync carry the same slice, from EPOCH or start_date: both read all."""
+        state = (stream_slice.cursor_slice or {}).get("start_time") or EPOCH
+        start = self.config.get("start_date")
+        if self.name in (self.config.get("always_full_refresh_streams") or ()) or state == start:
+            state = EPOCH  # read in full on every sync: server-computed columns (counts) stay exact
+        return max(state, _second_before(start)) if start else state
+
     def _scan(self, pass_params: Mapping[str, Any], bound: Optional[str], normalize: Callable) -> Iterable[Dict[str, Any]]:
         if bound and self.newest_first_sort:
+            scan = (NewestIdFirstScan if self.newest_first_sort == "id" else NewestFirstScan)(self, pass_params, normalize)
             try:
-                # Materialised: on fallback nothing of the abandoned read has been emitted.
-                rows = list(self._newest_first(pass_params, bound, normalize))
+                rows = list(scan.rows(bound))  # materialised: on fallback nothing of the abandoned read was emitted
             except FallBackToFullScan as reason:
                 LOGGER.info(f"Stream {self.name}: {reason}; reading it in full (sorted by {self.sort_key}) instead.")
             else:
                 yield from rows
                 return
-        for page in self._stable_scan(pass_params, normalize):
+        for page in StableScan(self, pass_params, normalize).pages():
             yield from page
-
-    # -- scans --------------------------------------------------------------------------------------
-    def _stable_scan(self, pass_params: Mapping[str, Any], normalize: Callable) -> Iterable[List[Dict[str, Any]]]:
-        """Read every row in a unique, stable order; yields each page's rows not seen before.
-
-        Each request starts one row before the end of what was consumed. That row must be one we have
-        already seen; if it is not (or the page is empty), rows before our position were deleted and the
-        rest moved left, so we step back a page at a time until we find our place. With ``sort=id`` the
-        ids ascend, so "seen" is ``id <= highest id emitted`` and needs no memory; other orders (suppliers,
-        small) keep the set of ids.
-        """
-        by_id = self.sort_key == "id"
-        params = {**pass_params, "sort": self.sort_key, "order": "asc"}
-        seen: set = set()
-        for _ in range(1 if by_id else 3):
-            total = yield from self._stable_scan_once(params, by_id, seen, normalize)
-            # A row renamed while we read can jump behind our position in a name order and be skipped: ids are
-            # counted, and the (small) stream is scanned again for what is missing.
-            if by_id or total is None or len(seen) >= total:
-                return
-            LOGGER.info(f"Stream {self.name}: {total - len(seen)} row(s) moved during the read; scanning again.")
-
-    def _stable_scan_once(self, params: Mapping[str, Any], by_id: bool, seen: set,
-                          normalize: Callable) -> Iterable[List[Dict[str, Any]]]:
-        consumed = 0
-        highest = -1
-        total: Optional[int] = None
-
-        def is_seen(row_id: int) -> bool:
-            return row_id <= highest if by_id else row_id in seen
-
-        read_ahead = _ReadAhead(self, params)
-        try:
-            while True:
-                request_offset = max(0, consumed - 1)
-                total, rows = read_ahead.take(request_offset)
-                while consumed and request_offset > 0 and (
-                    not is_seen(rows[0]["id"]) if rows else total is not None and total < consumed
-                ):
-                    request_offset = max(0, min(request_offset - max(len(rows), 1), (total or 0) - 1))
-                    LOGGER.info(f"Stream {self.name}: rows moved under the read (deleted?); stepping back to offset {request_offset}.")
-                    total, rows = read_ahead.take(request_offset)  # nobody predicted it: drops what was read ahead
-                if not rows:
-                    return total
-                consumed = request_offset + len(rows)
-                if total is not None and consumed < total:
-                    read_ahead.schedule(consumed - 1, len(rows) - 1, total)
-                new = [normalize(r) for r in rows if not is_seen(r["id"])]
-                if by_id:
-                    highest = max(highest, max(r["id"] for r in rows))
-                else:
-                    seen.update(r["id"] for r in rows)
-                if new:
-                    yield new
-                if total is not None and consumed >= total:
-                    return total
-        finally:
-            read_ahead.close()
-
-    # A tie group larger than a page is re-read in one request this large; the server clamps it to its cap
-    # (Snipe-IT's MAX_RESULTS, 500 by default: a larger limit is answered with MAX_RESULTS rows).
-    TIE_GROUP_LIMIT = 10_000
-
-    def _newest_first(self, pass_params: Mapping[str, Any], bound: str, normalize: Callable,
-                      catch_up: int = 0) -> Iterable[Dict[str, Any]]:
-        """Incremental read, newest first (``sort=updated_at&order=desc``; activity ``sort=id``), until the rows are
-        not newer than ``bound``; yields each row newer than it once.
-
-        Ties: a group of rows sharing one ``updated_at`` second (a bulk edit stamps hundreds of assets in one
-        second) comes back in a different order on every request (MySQL has no tie-breaker), so a group that
-        straddles two pages can lose rows to both. Each page therefore starts one row before the group the
-        previous page ended in: one answer then holds the whole group, in whatever order, and that first row
-        (newer than the group) proves the page starts where it should; a group that fills a page is read again
-        with ``limit`` up to the server's cap. Only a group larger than the cap, or rows deleted under the read
-        (the page starts inside the group: positions moved left), fall back to the full read
-        (FallBackToFullScan). A group at the bound needs nothing: the sync that wrote the state read all of it.
-        Rows edited while we read jump to the top and push ours right; the rows before our place must then be
-        rows we have (or newer than the read's start, which the next sync gets), and a catch-up pass reads the
-        top again down to where this read started.
-        """
-        if self.newest_first_sort == "id":
-            yield from self._newest_first_by_id(pass_params, bound, normalize)
-            return
-        params = {**pass_params, "sort": self.newest_first_sort, "order": "desc"}
-        cursor = self.cursor_field
-        run: Optional[List[Any]] = None  # [value, first position] of the run of equal values the read is in
-        limit: Optional[int] = None
-        seen: set = set()
-        top: Optional[str] = None  # newest cursor value when this read started
-        rows_jumped = False
-        while True:
-            request_offset = max(0, run[1] - 1) if run else 0
-            total, rows = self._fetch(params if limit is None else {**params, "limit": limit}, request_offset)
-            page = [normalize(r) for r in rows]
-            received = len(page)
-            skip = 0
-            if run:
-                value = run[0]
-                while skip < received and (page[skip].get(cursor) or "") > value:
-                    skip += 1
-                if request_offset and not skip:
-                    raise FallBackToFullScan("rows moved under the newest-first read (deleted?)")
-                if any(not self._known(d, seen) for d in page[:skip]):
-                    raise FallBackToFullScan("unknown rows appeared before our place in the newest-first order")
-                rows_jumped = rows_jumped or skip > run[1] - request_offset  # more rows before the group than before
-                group = 0
-                while skip + group < received and page[skip + group].get(cursor) == value:
-                    group += 1
-                if skip + group == received and request_offset + received < (total or 0):
-                    if limit is None and received < self.TIE_GROUP_LIMIT:
-                        limit = self.TIE_GROUP_LIMIT  # the group fills the page: once more, as large as allowed
-                        continue
-                    raise FallBackToFullScan(
-                        f"more than {group} rows share {cursor} {value}, more than one answer of this server holds "
-                        f"(its cap), and the API orders them arbitrarily")
-                if limit is not None:
-                    LOGGER.info(f"Stream {self.name}: {group} rows share {cursor} {value}; read in one request.")
-                run[1] = request_offset + skip
-            limit = None
-            if top is None and skip < received:
-                top = page[skip].get(cursor)
-            stop = False
-            for index in range(skip, received):
-                data = page[index]
-                value = data.get(cursor)
-                if value is None or value <= bound:
-                    stop = True
-                    break
-                if run is None or value != run[0]:
-                    run = [value, request_offset + index]
-                if data["id"] not in seen:
-                    seen.add(data["id"])
-                    yield data
-            if stop or not received or (total is not None and request_offset + received >= total):
-                break
-        if rows_jumped and top:
-            if catch_up >= 2:
-                raise FallBackToFullScan("rows kept changing under the newest-first read")
-            for data in self._newest_first(pass_params, max(_second_before(top), bound), normalize, catch_up + 1):
-                if data["id"] not in seen:
-                    yield data
-
-    def _known(self, data: Mapping[str, Any], seen: set) -> bool:
-        """A row before our place: one already read, or one edited after the read started (left to the next sync)."""
-        horizon = getattr(self._local, "server_second", None)
-        value = data.get(self.cursor_field)
-        return data["id"] in seen or bool(horizon and value and value >= horizon)
-
-    def _newest_first_by_id(self, pass_params: Mapping[str, Any], bound: str, normalize: Callable) -> Iterable[Dict[str, Any]]:
-        """Activity: ``sort=id&order=desc`` (ids are unique and ascend with created_at), until entries are older than
-        ``bound``; each page re-reads the previous page's last entry, which must be where it was. Entries of the
-        bound's own second are read through, not sent again: ids, not seconds, are ordered."""
-        params = {**pass_params, "sort": "id", "order": "desc"}
-        cursor = self.cursor_field
-        offset = 0
-        anchor: Optional[Any] = None
-        seen: set = set()
-        while True:
-            request_offset = max(0, offset - 1) if anchor is not None else offset
-            total, rows = self._fetch(params, request_offset)
-            page = [normalize(r) for r in rows]
-            received = len(page)
-            skip = 0
-            if anchor is not None:
-                ids = [d["id"] for d in page]
-                if anchor not in ids:
-                    raise FallBackToFullScan("rows moved between two newest-first pages (deleted?)")
-                skip = ids.index(anchor) + 1
-                if any(not self._known(d, seen) for d in page[:skip - 1]):
-                    raise FallBackToFullScan("unknown rows appeared before our place in the newest-first order")
-            stop = False
-            for data in page[skip:]:
-                value = data.get(cursor)
-                if value is None or value < bound:
-                    stop = True
-                    break
-                if data["id"] not in seen:
-                    seen.add(data["id"])
-                    if value > bound:
-                        yield data
-            offset = request_offset + received
-            if stop or not received or (total is not None and offset >= total):
-                break
-            anchor = page[-1]["id"]
-
-    # -- HTTP ---------------------------------------------------------------------------------------
-    def _fetch(self, params: Mapping[str, Any], offset: int) -> Tuple[Optional[int], List[Mapping[str, Any]]]:
-        """One page, decoded once and checked: ``(total, rows)``."""
-        log_formatter = None
-        if self._test_read:
-            self._test_read.before_page(self._local, self._is_parent_request())
-            log_formatter = self._test_read.log_formatter(self._is_parent_request())
-        request_params = dict(self.paginator.get_request_params(next_page_token={"next_page_token": offset}))
-        request_params.setdefault("limit", self.page_size)
-        request_params["offset"] = offset
-        request_params.update(params)
-        for attempt in range(1, self.max_body_retries + 1):
-            first = self.pacer.claim_first_request()
-            try:
-                if self.pacer.fatal_error:
-                    raise _config_error(f"Stream {self.name} was not read: {self.pacer.fatal_error}")
-                if self.config.get("check_mode") and offset == 0:
-                    self._diagnose()  # check: one plain request that names the cause
-                self.pacer.wait_for_slot()
-                try:
-                    response = self.requester.send_request(
-                        stream_state={}, stream_slice=StreamSlice(partition=getattr(self._local, "partition", {}), cursor_slice={}),
-                        next_page_token=None, request_params=request_params,
-                        log_formatter=log_formatter,
-                    )
-                    if response is not None:
-                        self.pacer.observe(response)
-                finally:
-                    self.pacer.release()
-            except AirbyteTracedException as error:
-                if error.failure_type == FailureType.config_error and _is_auth_refusal(error.message or ""):
-                    self.pacer.fatal_error = self.pacer.fatal_error or error.message
-                raise
-            finally:
-                if first:
-                    self.pacer.first_request_finished()
-            if response is None:
-                raise AirbyteTracedException(
-                    message=f"Stream {self.name}: Snipe-IT gave no response for offset {offset}.",
-                    failure_type=FailureType.transient_error,
-                )
-            if response.status_code >= 300:  # a refusal the error handler hands back (IGNORE): fail it cleanly here
-                refusal = self._refusal(response)
-                if refusal.failure_type == FailureType.config_error and _is_auth_refusal(refusal.message or ""):
-                    self.pacer.fatal_error = self.pacer.fatal_error or refusal.message
-                raise refusal
-            if getattr(self._local, "server_second", "unset") is None:
-                # no Date header (none of the captured responses lacks one): this machine's clock stands in
-                self._local.server_second = _server_second(response) or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-            try:
-                total, rows = self._check_page(response, offset)
-                _progress(self).page(params, offset, total, rows)
-                return total, rows
-            except _RetryableBody as problem:
-                if attempt == self.max_body_retries:
-                    raise AirbyteTracedException(
-                        message=f"Stream {self.name}: {problem} (offset {offset}, {attempt} attempts). "
-                                f"No rows of this page were written.",
-                        internal_message=str(problem),
-                        failure_type=FailureType.transient_error,
-                    )
-                LOGGER.warning(f"Stream {self.name}: {problem}; retrying in {attempt} s.")
-                time.sleep(attempt)
-        raise AssertionError("unreachable")
-
-    def _refusal(self, response: requests.Response) -> AirbyteTracedException:
-        """The stream's error for a refused request, with the manifest's error_message for its status.
-
-        Why here and not with ``action: FAIL``: on FAIL the CDK's HttpClient logs, and raises with, the request
-        body, the response body and every response header (``Set-Cookie: snipeit_session=...``). These messages
-        carry the status, the URL without its query and the API's own message only."""
-        handler = getattr(self.requester, "error_handler", None)
-        resolution = handler.interpret_response(response) if handler is not None else None
-        status = response.status_code
-        message = (resolution.error_message if resolution is not None and resolution.error_message else None) or \
-            f"Stream {self.name}: Snipe-IT answered HTTP {status}."
-        return AirbyteTracedException(
-            message=message,
-            internal_message=f"HTTP {status} on GET {_without_query(response.url)}{_api_message(response)}",
-            failure_type=(resolution.failure_type if resolution is not None else None) or FailureType.system_error,
-        )
 
     def _diagnose(self) -> None:
         if getattr(self.pacer, "snipeit_diagnosed", False):  # /users/me once per check, not once per stream
@@ -1818,59 +1939,33 @@ class SnipeItRetriever(Retriever):
         (HTTP 403) does not fail the check: its missing permission is reported, and ``read`` fails that stream
         alone. Yields nothing: the check needs an answer, not records."""
         try:
-            self._fetch({"limit": 1}, 0)
+            self.fetch({"limit": 1}, 0)
         except AirbyteTracedException as error:
             if error.failure_type != FailureType.config_error or "HTTP 403" not in (error.message or ""):
                 raise
+            also = self._parameters.get("also_needed_by")  # licenses: license_seats reads the same list
             LOGGER.warning(f"Check: the token cannot read stream {self.name}. {error.message} Syncs will fail this "
-                           "stream and read the others.")
+                           f"stream{f' and {also}' if also else ''} and read the others.")
         return iter(())
-
-    def _check_page(self, response: requests.Response, offset: int) -> Tuple[Optional[int], List[Mapping[str, Any]]]:
-        content_type = response.headers.get("Content-Type", "")
-        body_bytes = response.content
-        if "html" in content_type or body_bytes.lstrip()[:1] == b"<":
-            raise _config_error(
-                f"Stream {self.name}: {response.url.split('?')[0]} answered with an HTML page, not JSON. "
-                "The API token was probably refused (Snipe-IT shows its login page), or base_url is not the "
-                "Snipe-IT root."
-            )
-        try:
-            body = _loads(body_bytes)
-        except _JSONError:
-            raise _RetryableBody(f"the response is not valid JSON ({len(body_bytes)} bytes, it may have been cut off)")
-        if isinstance(body, dict) and body.get("status") == "error":
-            messages = body.get("messages", body.get("message"))
-            raise AirbyteTracedException(
-                message=f"Stream {self.name}: Snipe-IT answered HTTP {response.status_code} with an error: {messages}",
-                failure_type=FailureType.system_error,
-            )
-        if not isinstance(body, dict) or "rows" not in body:
-            raise _RetryableBody("the response is JSON but has no 'rows' list")
-        rows, total = body["rows"], body.get("total")
-        if not isinstance(rows, list):
-            raise _RetryableBody(f"'rows' is a {type(rows).__name__}, not a list")
-        if isinstance(total, str) and total.isdigit():
-            total = int(total)
-        if not isinstance(total, int) or isinstance(total, bool):
-            total = None  # unknown: page until an empty page
-        for row in rows:
-            if not isinstance(row, dict) or not isinstance(row.get("id"), int) or isinstance(row.get("id"), bool):
-                raise AirbyteTracedException(
-                    message=f"Stream {self.name}: a row without an integer 'id' came back at offset {offset}: "
-                            f"{str(row)[:200]}. Refusing to write rows that cannot be deduplicated.",
-                    failure_type=FailureType.system_error,
-                )
-        return total, rows
 
     def _normalizer(self, schema: Mapping[str, Any]) -> RecordNormalizer:
         key = id(schema)
         with self._normalizer_lock:
             if key not in self._normalizers:
                 self._normalizers[key] = RecordNormalizer(
-                    schema, self.config, self.name, html_fields=self.html_fields, raw_fields=self.raw_fields
-                )
+                    schema, self.config, self.name, html_fields=self.html_fields, raw_fields=self.raw_fields)
             return self._normalizers[key]
+
+
+def _harden_session(requester: Requester, config: Mapping[str, Any]) -> None:
+    """Two hooks on the requester's HTTP session (the CDK has no option for either): ``_refuse_redirects`` (following
+    a redirect would send the token on and parse a login page) and ``_harden_https`` (a configured ``ca_bundle``
+    beats ``REQUESTS_CA_BUNDLE``; a TLS failure is final, not retried like a dropped connection)."""
+    session = getattr(getattr(requester, "_http_client", None), "_session", None)
+    if session is not None:
+        if _refuse_redirects not in session.hooks["response"]:
+            session.hooks["response"].append(_refuse_redirects)
+        _harden_https(session, config.get("ca_bundle"))
 
 
 def _without_query(url: Optional[str]) -> str:
@@ -1894,37 +1989,6 @@ def _is_auth_refusal(message: str) -> bool:
             or "redirects to" in message or "TLS verification failed" in message)
 
 
-class _RetryableBody(Exception):
-    pass
-
-
-def _install_cursor_parse_fast_path() -> None:
-    """The CDK's cursor parses every record's ``updated_at_datetime`` with ``strptime`` (pure Python, ~7 µs,
-    a tenth of the per-record cost). For exactly our cursor format ``%Y-%m-%dT%H:%M:%SZ`` a shape check plus
-    ``datetime.fromisoformat`` gives the same result 5x faster; any other format or shape goes to the CDK's
-    own code unchanged, so behaviour is identical."""
-    from airbyte_cdk.sources.declarative.datetime.datetime_parser import DatetimeParser
-
-    original = DatetimeParser.parse
-    if getattr(original, "_snipeit_fast_path", False):
-        return
-    shape = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-
-    def parse(self: Any, date: Union[str, int], format: str) -> datetime:
-        if format == "%Y-%m-%dT%H:%M:%SZ" and isinstance(date, str) and shape.match(date):
-            try:
-                return datetime.fromisoformat(date[:-1]).replace(tzinfo=timezone.utc)
-            except ValueError:
-                pass
-        return original(self, date, format)
-
-    parse._snipeit_fast_path = True  # type: ignore[attr-defined]
-    DatetimeParser.parse = parse  # type: ignore[method-assign]
-
-
-_install_cursor_parse_fast_path()
-
-
 # --------------------------------------------------------------------------------------------------
 # Added streams
 # --------------------------------------------------------------------------------------------------
@@ -1932,79 +1996,55 @@ _install_cursor_parse_fast_path()
 
 @dataclass
 class SnipeItLicenseSeatsRetriever(SnipeItRetriever):
-    """``license_seats``: /licenses/{id}/seats for every license, with the same paging checks as every stream.
+    """``license_seats``: ``/licenses/{id}/seats`` of the license in the slice, which the manifest's
+    ``SubstreamPartitionRouter`` makes from the ``licenses`` stream (``{"license_id": 12, "parent_slice": {}}``).
 
-    Why not a SubstreamPartitionRouter: SnipeItRetriever does its own paging and is not a SimpleRetriever, so the
-    parent ids are read here (a stable ``sort=id`` scan of /licenses) and each child request carries
-    ``{"license_id": n}`` as its partition, which the requester's URL interpolates (``stream_partition.license_id``).
-    Quirks: the seats endpoint ignores ``sort`` (always ``updated_at``; ties in any order) and restarts at offset 0
-    past the end, so the stream's sort_key is not ``id`` (the scan keeps the set of ids it has seen). A license
-    deleted between the two reads answers ``{"status": "error", "messages": "License does not exist."}``: skipped.
+    Quirks: the seats endpoint ignores ``sort`` (always ``updated_at``, and seats created together share it, so a
+    tie group spanning pages comes back in a different order on every request: rows may be skipped and others
+    repeated) and restarts at offset 0 past the end. Scans are repeated (new ids only) until every one of ``total``
+    ids was seen; a license whose seats fit in one page (the usual case) costs one request. A license deleted
+    between the two reads answers ``{"status": "error", "messages": "License does not exist."}``: skipped.
     """
-
-    def _is_parent_request(self) -> bool:
-        return not getattr(self._local, "partition", None)  # no license_id yet: a page of /licenses
-
-    def _read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
-        if self.config.get("check_mode"):
-            yield from self._check_readable()  # /licenses: the seats need the same permission
-            return
-        stream_slice = _SliceWithCachedHash(stream_slice or StreamSlice(partition={}, cursor_slice={}))
-        normalize = self._normalizer(records_schema).normalize
-        child_sort = self.sort_key
-        self._local.partition = {}
-        self.sort_key = "id"
-        license_ids: List[int] = []
-        try:
-            for rows in self._stable_scan({}, lambda row: row["id"]):
-                license_ids.extend(rows)
-                if self._test_read and len(license_ids) >= self._test_read.max_slices:
-                    break  # each license is what a SubstreamPartitionRouter would make a slice of
-        except _TestReadLimitReached:
-            pass  # the parent pages of a test read are spent: read the seats of the licenses found so far
-        finally:
-            self.sort_key = child_sort
-        if self._test_read:
-            license_ids = license_ids[: self._test_read.max_slices]
-        for license_id in license_ids:
-            self._local.partition = {"license_id": license_id}
-            try:
-                for data in self._seats(normalize):
-                    yield Record(data=data, stream_name=self.name, associated_slice=stream_slice)
-            except AirbyteTracedException as error:
-                if "does not exist" not in (error.message or ""):
-                    raise
-                LOGGER.info(f"Stream {self.name}: license {license_id} was deleted during the sync; skipped.")
-            finally:
-                self._local.partition = {}
 
     MAX_SEAT_SCANS = 25
 
+    def _read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
+        if self.config.get("check_mode"):
+            return  # the partition router's read of licenses (in check mode) has asked /licenses: same permission
+        stream_slice = _SliceWithCachedHash(stream_slice or StreamSlice(partition={}, cursor_slice={}))
+        license_id = stream_slice.partition.get("license_id")
+        if license_id is None:
+            return
+        normalize = self._normalizer(records_schema).normalize
+        self._local.partition = {"license_id": license_id}
+        try:
+            for data in self._seats(normalize):
+                yield Record(data=data, stream_name=self.name, associated_slice=stream_slice)
+        except AirbyteTracedException as error:
+            if "does not exist" not in (error.message or ""):
+                raise
+            LOGGER.info(f"Stream {self.name}: license {license_id} was deleted during the sync; skipped.")
+        finally:
+            self._local.partition = {}
+
     def _seats(self, normalize: Callable) -> Iterable[Dict[str, Any]]:
-        """One license's seats. The order is ``updated_at`` only, and seats created together share it, so a tie
-        group spanning pages can come back in a different order on every request: rows may be skipped and others
-        repeated. Scans are repeated (new ids only) until every one of ``total`` ids was seen; a license whose
-        seats fit in one page (the usual case) costs one request."""
         seen: set = set()
         total: Optional[int] = None
         for _ in range(self.MAX_SEAT_SCANS):
-            offset = 0
-            while True:
-                total, rows = self._fetch({"sort": self.sort_key, "order": "asc"}, offset)
+            offset: Optional[int] = 0
+            while offset is not None:
+                total, rows = self.fetch({"sort": self.sort_key, "order": "asc"}, offset)
                 for row in rows:
                     if row["id"] not in seen:
                         seen.add(row["id"])
                         yield normalize(row)
-                offset += len(rows)
-                if not rows or (total is not None and offset >= total):
-                    break
+                offset = self.paging.next_offset(offset, len(rows), total)
             if total is None or len(seen) >= total:
                 return
         raise AirbyteTracedException(
             message=f"Stream {self.name}: license {self._local.partition.get('license_id')} reports {total} seats "
                     f"but only {len(seen)} distinct ones could be read (the API orders seats arbitrarily).",
-            failure_type=FailureType.transient_error,
-        )
+            failure_type=FailureType.transient_error)
 
 
 @dataclass

@@ -460,9 +460,10 @@ def test_check_succeeds_for_a_token_without_permissions_and_names_what_each_stre
     assert me.call_count == 1
     warnings = [m.log.message for m in output.logs if m.log.message.startswith("Check: the token cannot read")]
     named = [re.match(r"Check: the token cannot read stream (\w+)\.", w).group(1) for w in warnings]
-    assert len(named) == len(set(named)) == 21, warnings  # every stream, once
+    assert len(named) == len(set(named)) == 20, warnings  # every stream once; license_seats with licenses
     for stream, permission in STREAM_PERMISSIONS.items():
-        assert [w for w in warnings if f"stream {stream}." in w and f"'{permission}' permission" in w], stream
+        assert [w for w in warnings if (f"stream {stream}." in w or f"fail this stream and {stream} " in w)
+                and f"'{permission}' permission" in w], stream
     assert_nothing_leaked(everything_said(output, caplog, capsys))
 
 
@@ -525,7 +526,8 @@ def test_check_probes_every_stream_of_the_manifest():
 
     manifest = yaml.safe_load((Path(__file__).resolve().parent.parent / "manifest.yaml").read_text())
     names = [s["$parameters"]["name"] for s in manifest["streams"]]
-    assert sorted(manifest["check"]["stream_names"]) == sorted(names) and len(names) == 21
+    # license_seats is asked through licenses (its slices are licenses; same permission, named in that warning)
+    assert sorted(manifest["check"]["stream_names"] + ["license_seats"]) == sorted(names) and len(names) == 21
 
 
 @pytest.mark.parametrize("stream, resource", [("status_labels", "statuslabels"), ("companies", "companies")])
