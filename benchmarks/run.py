@@ -7,10 +7,16 @@
                                              #  3 latency+rate limit, 4 peak RSS, 5 profile,
                                              #  6 slow server: pages of one stream in parallel)
     python benchmarks/run.py --profile       # also run section 5 (cProfile of the 100k read -> benchmarks/profile.txt)
+    python benchmarks/run.py --compare main~3 --only 1,2   # the same sections for the connector at main~3
+                                             #  ("before", extracted once into .cache/bench-<sha>) and for this
+                                             #  checkout ("after"), on the same emulator data: one table each
 
 The emulator runs as its own subprocess (`python -m snipeit_emulator ... --warm`, 127.0.0.1, free port), the
 connector as `python main.py read ...` and the baseline as `python benchmarks/plain_reader.py`; their stdout is
-consumed and counted here, CPU time and peak RSS come from os.wait4() on that child.
+consumed and counted here, CPU time and peak RSS come from os.wait4() on that child. With --compare, "before"
+is `python .cache/bench-<sha>/main.py ...` with the same interpreter: the script's folder comes first on sys.path,
+so it imports that folder's source_snipeit, not this checkout's editable install (checked at start with
+`python -v`). The emulator, the plain loop and the figures' targets always come from this checkout.
 """
 from __future__ import annotations
 
@@ -18,12 +24,16 @@ import argparse
 import json
 import math
 import os
+import re
+import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import urllib.request
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +55,23 @@ UNLIMITED = 10_000_000
 
 
 LAST_RUN = BENCH / "last_run.txt"  # written by every run (machine-specific figures: not in git)
+CACHE = ROOT / ".cache"  # gitignored; --compare extracts the "before" connector into CACHE / "bench-<sha>"
+
+
+@dataclass(frozen=True)
+class Version:
+    """One connector to benchmark: `PY <root>/main.py ...`, run with cwd=root."""
+    label: str  # "connector" (a plain run), "before" or "after" (--compare)
+    root: Path
+    desc: str  # "this checkout", "main~3 = 1c2806123456", ...
+
+    @property
+    def tag(self) -> str:
+        """Suffix for a section header: which connector the lines below belong to (nothing in a plain run)."""
+        return "" if self.label == "connector" else f"   [{self.label}: {self.desc}]"
+
+
+CURRENT = Version("connector", ROOT, "this checkout")
 
 
 def log(msg: str = "") -> None:
@@ -141,10 +168,10 @@ def write_inputs(tmp: Path, emu: Emu, streams, sync_mode="incremental", state=No
     return args
 
 
-def run_child(cmd, parse_state=False):
+def run_child(cmd, parse_state=False, cwd=ROOT):
     """Run cmd, consume and count its stdout lines. Returns counts, wall, cpu, peak RSS (from wait4)."""
     t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=1 << 20)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=1 << 20)
     import threading
     err_chunks = []
     t = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()), daemon=True)
@@ -177,11 +204,9 @@ def run_child(cmd, parse_state=False):
             "other_lines": other, "stderr": stderr[-2000:]}
 
 
-ENTRY = [str(ROOT / "main.py")]
-
-
-def connector(args, **kw):
-    return run_child([PY, *ENTRY, *args], **kw)
+def connector(args, version: Version = CURRENT, **kw):
+    """The connector of `version` (its root's main.py, this interpreter), with the benchmark's args."""
+    return run_child([PY, str(version.root / "main.py"), *args], cwd=version.root, **kw)
 
 
 def check(res, what):
@@ -213,48 +238,266 @@ def count_requests(reqs):
     return per, codes
 
 
+# ------------------------------------------------------------------------------------------------ --compare
+def git(*args, repo: Path = ROOT) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def materialise(ref: str, repo: Path = ROOT, cache: Path = CACHE):
+    """The tree of commit `ref` in <cache>/bench-<sha12>: extracted once (git archive into a scratch folder, then
+    renamed, so an interrupted run leaves no half-made checkout behind), reused by later runs. A folder made by
+    hand with `git worktree add --detach <cache>/bench-<sha12> <ref>` is reused too. Returns (folder, sha, reused)."""
+    try:
+        sha = git("rev-parse", "--verify", "--quiet", ref + "^{commit}", repo=repo)
+    except subprocess.CalledProcessError:
+        raise SystemExit(f"--compare {ref!r}: not a commit of this repository") from None
+    dest = cache / f"bench-{sha[:12]}"
+    marker = dest / ".bench-commit"
+    if (dest / "main.py").is_file():
+        if marker.is_file() and marker.read_text().split()[:1] == [sha]:
+            return dest, sha, True
+        if (dest / ".git").exists():
+            try:
+                if git("rev-parse", "HEAD", repo=dest) == sha and not git("status", "--porcelain", repo=dest):
+                    return dest, sha, True
+            except subprocess.CalledProcessError:
+                pass
+    if dest.exists():
+        raise SystemExit(f"--compare {ref!r}: {dest} exists but is not a clean checkout of {sha}; remove it")
+    cache.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".bench-{sha[:12]}.partial-", dir=cache))
+    try:
+        archive = subprocess.Popen(["git", "archive", "--format=tar", sha], cwd=repo, stdout=subprocess.PIPE)
+        with tarfile.open(fileobj=archive.stdout, mode="r|") as tar:
+            tar.extractall(scratch, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+        if archive.wait() != 0:
+            raise SystemExit(f"--compare {ref!r}: git archive failed")
+        (scratch / ".bench-commit").write_text(f"{sha} {ref}\n")
+        scratch.chmod(0o755)  # mkdtemp made it private
+        try:
+            os.rename(scratch, dest)
+        except OSError:
+            if not marker.is_file():  # not another run that made it meanwhile
+                raise
+    finally:
+        if scratch.exists():
+            shutil.rmtree(scratch)
+    return dest, sha, False
+
+
+_IMPORTED = re.compile(r"(?:matches |code object from '?)([^'\s]*source_snipeit[\\/]\w+\.py)")
+
+
+def imported_files(version: Version) -> list:
+    """The source_snipeit files a child started exactly like the connector runs (`PY <root>/main.py spec`, cwd
+    root) loads, from `python -v`'s import trace. The venv has this checkout installed in editable mode: only the
+    script's folder coming first on sys.path makes the before run import the before folder's package."""
+    res = subprocess.run([PY, "-v", str(version.root / "main.py"), "spec"], cwd=version.root, capture_output=True,
+                         text=True, timeout=600)
+    return sorted({Path(m).resolve() for m in _IMPORTED.findall(res.stderr)})
+
+
+def verify_versions(versions) -> None:
+    """Stop unless each version imports its own source_snipeit (components.py included) and no two the same."""
+    seen = {}
+    for v in versions:
+        files = imported_files(v)
+        package = (v.root / "source_snipeit").resolve()
+        components = package / "components.py"
+        foreign = [f for f in files if f.parent != package]
+        if components not in files or foreign:
+            raise SystemExit(f"!! {v.label} ({v.desc}) does not import its own source_snipeit: {components} "
+                             f"{'not loaded' if components not in files else 'loaded'}; "
+                             f"other: {[str(f) for f in foreign][:4]}")
+        if components in seen:
+            raise SystemExit(f"!! {v.label} and {seen[components]} import the same {components}")
+        seen[components] = v.label
+        log(f"   {v.label:6} = {v.desc}: imports {_shown(components)} ({len(files)} source_snipeit files)")
+
+
+def _shown(path: Path) -> str:
+    """A path for the output, relative to this checkout when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def same_connector_code(sha: str) -> bool:
+    """True when this checkout's connector (working tree, uncommitted changes included) equals commit `sha`'s."""
+    return subprocess.run(["git", "diff", "--quiet", sha, "--", "main.py", "manifest.yaml", "source_snipeit"],
+                          cwd=ROOT).returncode == 0
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg()) + " (1, 5, 15 min)"
+    except OSError:
+        return "n/a"
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def ratio_text(before, after) -> str:
+    """after/before for two numbers; '=' when both are 0; '-' when there is nothing to divide."""
+    if not (_is_number(before) and _is_number(after)):
+        return "-"
+    if before == 0:
+        return "=" if after == 0 else "-"
+    return f"{after / before:.2f}"
+
+
+def value_text(value, spec: str) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, str) or not _is_number(value):
+        return str(value)
+    return format(value, spec)
+
+
+def comparison_rows(before, after) -> list:
+    """before, after: [(figure, value, format spec)] of one section. Rows (figure, before, after, after/before)
+    matched by figure, in before's order then figures only after has; a figure missing on one side shows '-'."""
+    b = {name: (value, spec) for name, value, spec in before}
+    a = {name: (value, spec) for name, value, spec in after}
+    names = list(b) + [name for name in a if name not in b]
+    rows = []
+    for name in names:
+        bv, bspec = b.get(name, (None, ""))
+        av, aspec = a.get(name, (None, ""))
+        rows.append((name, value_text(bv, bspec), value_text(av, aspec or bspec), ratio_text(bv, av)))
+    return rows
+
+
+def comparison_table(title: str, before, after) -> list:
+    rows = comparison_rows(before, after)
+    width = max([len("figure")] + [len(r[0]) for r in rows])
+    vw = max([12] + [len(r[i]) for r in rows for i in (1, 2)])
+    lines = [f"-- {title} --",
+             f"{'figure':{width}}  {'before':>{vw}}  {'after':>{vw}}  {'after/before':>12}"]
+    lines += [f"{name:{width}}  {bv:>{vw}}  {av:>{vw}}  {ratio:>12}" for name, bv, av, ratio in rows]
+    return lines
+
+
+class Comparison:
+    """The run's versions: [CURRENT] without --compare, else [before, after]; prints one table per section."""
+
+    def __init__(self, versions):
+        self.versions = list(versions)
+        self.tables = []
+        self._turn = 0
+
+    @property
+    def active(self) -> bool:
+        return len(self.versions) == 2
+
+    def each(self, run):
+        """run(version) for every version, alternating which goes first from one section to the next (so the
+        machine's load drifts over both alike); returns {label: result}."""
+        order = self.versions if self._turn % 2 == 0 else self.versions[::-1]
+        self._turn += 1
+        return {v.label: run(v) for v in order}
+
+    def report(self, section: str, results: dict, figures) -> None:
+        """figures(result) -> [(figure, value, format spec)]; prints the section's before/after table."""
+        if not self.active:
+            return
+        before, after = self.versions
+        lines = comparison_table(f"{section}: before {before.desc}, after {after.desc}",
+                                 figures(results[before.label]), figures(results[after.label]))
+        self.tables.append(lines)
+        log("")
+        for line in lines:
+            log("   " + line)
+
+
 # ------------------------------------------------------------------------------------------------ sections
-def section_throughput(n: int, stdlib_json: bool):
+def section_throughput(n: int, stdlib_json: bool, versions=(CURRENT,)):
+    """Each connector run twice against one warm emulator, interleaved with the plain loop: plain, connectors,
+    plain, connectors in reverse order (with --compare: plain, before, after, plain, after, before); the better
+    run of each counts. Returns {"versions": {label: figures}, "plain": best plain run, ...}."""
     log(f"\n== 1. Full read of hardware, {n:,} rows: connector vs plain requests loop ==")
+    versions = list(versions)
+    runs = {v.label: [] for v in versions}
     with Emu(hardware=n, warm=True) as emu, tempfile.TemporaryDirectory() as tmp:
         log(f"   emulator up in {emu.startup:.1f} s (warm), {emu.url}, RSS {emu.rss_mb():.0f} MB")
         args = write_inputs(Path(tmp), emu, ["hardware"], sync_mode="full_refresh")
+
+        def read(v: Version):
+            emu.clear_requests()
+            res = connector(args, v)
+            res["requests"] = len(emu.requests())
+            check(res, v.label)
+            runs[v.label].append(res)
+
         # One untimed warm-up pass of the plain reader so both timed runs see the same (warm) server.
         plain_cmd = [PY, str(BENCH / "plain_reader.py"), emu.url, DEFAULT_TOKEN] + (
             ["--stdlib-json"] if stdlib_json else [])
         plain = run_child(plain_cmd)
         check(plain, "plain")
-        conn = connector(args)
-        check(conn, "connector")
+        for v in versions:
+            read(v)
         emu.clear_requests()
         plain2 = run_child(plain_cmd)
         plain_reqs = len(emu.requests())
-        emu.clear_requests()
-        conn2 = connector(args)
-        conn_reqs = len(emu.requests())
-        for r in (plain2, conn2):
-            check(r, "run")
-        parts = cost_breakdown(emu, Path(tmp), args, plain_cmd, max(conn2["records"], 1))
-    best_c = max((conn, conn2), key=lambda r: r["records"] / r["wall"])
+        check(plain2, "plain")
+        for v in reversed(versions):
+            read(v)
+        # Where the CPU goes: helpers that patch this checkout's components in place; not run for a comparison.
+        parts = cost_breakdown(emu, Path(tmp), args, plain_cmd, max(runs[CURRENT.label][-1]["records"], 1)) \
+            if versions == [CURRENT] else None
     best_p = max((plain, plain2), key=lambda r: r["records"] / r["wall"])
+    out = {"versions": {}, "plain": best_p, "plain_requests": plain_reqs}
     rows = []
-    for name, r, nreq in (("connector", best_c, conn_reqs), ("plain", best_p, plain_reqs)):
-        rps = r["records"] / r["wall"]
-        rows.append((name, r["records"], r["wall"], rps, r["cpu"], r["records"] / max(r["cpu"], 1e-9),
-                     r["maxrss_mb"], nreq))
+    for v in versions:
+        best = max(runs[v.label], key=lambda r: r["records"] / r["wall"])
+        rows.append((v.label, best, best["requests"]))
+        out["versions"][v.label] = {"best": best, "runs": runs[v.label], "plain": best_p, "plain_requests": plain_reqs}
+    rows.append(("plain", best_p, plain_reqs))
     log(f"   {'':10} {'records':>8} {'wall s':>7} {'rec/s':>8} {'cpu s':>7} {'rec/cpu-s':>9} {'peak RSS':>9} {'requests':>8}")
-    for name, recs, wall, rps, cpu, rpc, rss, nreq in rows:
-        log(f"   {name:10} {recs:>8,} {wall:>7.2f} {rps:>8,.0f} {cpu:>7.2f} {rpc:>9,.0f} {rss:>7.0f}MB {nreq:>8}")
-    ratio_wall = rows[0][3] / rows[1][3]
-    ratio_cpu = rows[0][5] / rows[1][5]
-    log(f"   ratio connector/plain records/s (wall): {ratio_wall:.2f}   (target >= 0.8)")
-    log(f"   ratio connector/plain records per CPU-second: {ratio_cpu:.2f}")
-    log(f"   (both runs of each: connector {conn['records']/conn['wall']:,.0f} / {conn2['records']/conn2['wall']:,.0f} rec/s,"
+    for name, r, nreq in rows:
+        log(f"   {name:10} {r['records']:>8,} {r['wall']:>7.2f} {r['records'] / r['wall']:>8,.0f} {r['cpu']:>7.2f} "
+            f"{r['records'] / max(r['cpu'], 1e-9):>9,.0f} {r['maxrss_mb']:>7.0f}MB {nreq:>8}")
+    p_rps, p_rpc = best_p["records"] / best_p["wall"], best_p["records"] / max(best_p["cpu"], 1e-9)
+    for v in versions:
+        fig = out["versions"][v.label]
+        best = fig["best"]
+        fig["ratio_wall"] = best["records"] / best["wall"] / p_rps
+        fig["ratio_cpu"] = best["records"] / max(best["cpu"], 1e-9) / p_rpc
+        who = "connector" if v is CURRENT else v.label
+        log(f"   ratio {who}/plain records/s (wall): {fig['ratio_wall']:.2f}   (target >= 0.8)")
+        log(f"   ratio {who}/plain records per CPU-second: {fig['ratio_cpu']:.2f}")
+        if best["records"] != best_p["records"]:
+            log(f"   !! record counts differ: {who} {best['records']} vs plain {best_p['records']}")
+    both = ", ".join(f"{'connector' if v is CURRENT else v.label} "
+                     + " / ".join(f"{r['records'] / r['wall']:,.0f}" for r in runs[v.label]) for v in versions)
+    log(f"   (both runs of each: {both} rec/s,"
         f" plain {plain['records']/plain['wall']:,.0f} / {plain2['records']/plain2['wall']:,.0f} rec/s)")
-    if best_c["records"] != best_p["records"]:
-        log(f"   !! record counts differ: connector {best_c['records']} vs plain {best_p['records']}")
-    report_breakdown(parts, best_c, best_p)
-    return {"connector": best_c, "plain": best_p, "ratio_wall": ratio_wall, "ratio_cpu": ratio_cpu}
+    if parts is not None:
+        ours = out["versions"][CURRENT.label]
+        report_breakdown(parts, ours["best"], best_p)
+        out.update(connector=ours["best"], ratio_wall=ours["ratio_wall"], ratio_cpu=ours["ratio_cpu"])
+    else:
+        log("   (the CPU breakdown runs without --compare: its helpers patch this checkout's components)")
+    return out
+
+
+def figures_throughput(fig: dict) -> list:
+    best, plain = fig["best"], fig["plain"]
+    return [
+        ("records", best["records"], ","),
+        ("connector records/s (wall, better of 2 runs)", best["records"] / best["wall"], ",.0f"),
+        ("plain requests loop records/s (same run, shared)", plain["records"] / plain["wall"], ",.0f"),
+        ("ratio connector/plain records/s (target >= 0.8)", fig["ratio_wall"], ".3f"),
+        ("connector records per CPU-s", best["records"] / max(best["cpu"], 1e-9), ",.0f"),
+        ("ratio connector/plain records per CPU-s", fig["ratio_cpu"], ".3f"),
+        ("wall s (that run)", best["wall"], ".2f"),
+        ("CPU s (that run)", best["cpu"], ".2f"),
+        ("peak RSS MB (that run)", best["maxrss_mb"], ".0f"),
+        ("requests", best["requests"], "d"),
+    ]
 
 
 def cost_breakdown(emu: "Emu", tmp: Path, args, plain_cmd, n: int) -> dict:
@@ -331,13 +574,13 @@ def report_breakdown(parts: dict, conn: dict, plain: dict) -> None:
         f"{(plain['cpu'] - plain_startup) / max(conn['cpu'] - startup, 1e-9):.2f}")
 
 
-def section_incremental(n: int, k: int = 10):
-    log(f"\n== 2. Incremental sync after {k} hardware rows changed (hardware {n:,}, all ten streams) ==")
+def section_incremental(n: int, k: int = 10, version: Version = CURRENT):
+    log(f"\n== 2. Incremental sync after {k} hardware rows changed (hardware {n:,}, all ten streams) =={version.tag}")
     with Emu(hardware=n, warm=True) as emu, tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         args = write_inputs(tmp, emu, STREAMS)
         emu.clear_requests()
-        full = connector(args, parse_state=True)
+        full = connector(args, version, parse_state=True)
         check(full, "full read")
         full_req, _ = count_requests(emu.requests())
         state = final_state(full["states"])
@@ -345,7 +588,7 @@ def section_incremental(n: int, k: int = 10):
                                          "fields": {"name": "Bench & changed"}})["ids"]
         emu.clear_requests()
         args2 = write_inputs(tmp, emu, STREAMS, state=state)
-        inc = connector(args2, parse_state=True)
+        inc = connector(args2, version, parse_state=True)
         check(inc, "incremental read")
         inc_req, codes = count_requests(emu.requests())
     page = 500
@@ -369,18 +612,36 @@ def section_incremental(n: int, k: int = 10):
             tgt, verdict = "-", "full scan (no updated_at sort)"
         verdicts[s] = (got, tgt, verdict)
         log(f"   {s:14} {full_req.get(res, 0):>8} {got:>8} {tgt:>7} {recs:>8}  {verdict}")
-    return {"full": full, "inc": inc, "full_req": full_req, "inc_req": inc_req, "verdicts": verdicts}
+    return {"full": full, "inc": inc, "full_req": full_req, "inc_req": inc_req, "verdicts": verdicts,
+            "changed": changed}
 
 
-def section_latency(hardware: int, page_size: int, latency: float, rpm: int, workers: int, pages_in_flight: int = 2):
+def figures_incremental(r: dict) -> list:
+    hw = RESOURCE.get("hardware", "hardware")
+    others = {s: got for s, (got, _, _) in r["verdicts"].items() if s != "hardware"}
+    return [
+        ("full read: records", r["full"]["records"], ","),
+        ("full read: requests", sum(r["full_req"].values()), "d"),
+        ("incremental: requests, all streams", sum(r["inc_req"].values()), "d"),
+        ("incremental: hardware requests (target <= 4)", r["inc_req"].get(hw, 0), "d"),
+        ("incremental: most requests of another stream", max(others.values(), default=0), "d"),
+        ("incremental: records", r["inc"]["records"], ","),
+        ("incremental: hardware records (10 changed)", r["inc"]["per_stream"].get("hardware", 0), ","),
+        ("incremental: streams OVER target", sum(1 for _, _, v in r["verdicts"].values() if v == "OVER"), "d"),
+        ("incremental wall s", r["inc"]["wall"], ".2f"),
+    ]
+
+
+def section_latency(hardware: int, page_size: int, latency: float, rpm: int, workers: int, pages_in_flight: int = 2,
+                    version: Version = CURRENT):
     log(f"\n== 3. Full sync of all ten streams, {latency*1000:.0f} ms latency, {rpm}/min rate limit "
-        f"(hardware {hardware:,}, page_size {page_size}) ==")
+        f"(hardware {hardware:,}, page_size {page_size}) =={version.tag}")
     with Emu(hardware=hardware, warm=True, latency=latency, rate_limit=rpm) as emu, \
             tempfile.TemporaryDirectory() as tmp:
         args = write_inputs(Path(tmp), emu, STREAMS, sync_mode="full_refresh", requests_per_minute=rpm,
                             page_size=page_size, num_workers=workers, pages_in_flight=pages_in_flight)
         emu.clear_requests()
-        res = connector(args)
+        res = connector(args, version)
         check(res, "latency sync")
         reqs = emu.requests()
     per, codes = count_requests(reqs)
@@ -401,44 +662,81 @@ def section_latency(hardware: int, page_size: int, latency: float, rpm: int, wor
             "critical": critical}
 
 
-def section_slow_server(hardware: int, page_size: int, latency: float, settings=(1, 2, 4)):
+def figures_latency(r: dict) -> list:
+    return [("records", r["res"]["records"], ","), ("requests", r["total"], "d"), ("429 responses", r["n429"], "d"),
+            ("wall s", r["res"]["wall"], ".1f"), ("floor s", r["floor"], ".1f"),
+            ("wall/floor (pacing, target <= 1.1)", r["res"]["wall"] / r["floor"], ".2f"),
+            ("connector CPU s", r["res"]["cpu"], ".1f")]
+
+
+def section_slow_server(hardware: int, page_size: int, latency: float, settings=(1, 2, 4), versions=(CURRENT,)):
+    """One emulator for every run; with --compare the two connectors take turns going first, setting by setting."""
     log(f"\n== 6. One large stream against a slow server: {latency*1000:.0f} ms a page, no tight rate limit "
         f"(hardware {hardware:,}, page_size {page_size}) ==")
-    rows = []
+    versions = list(versions)
+    rows = {v.label: [] for v in versions}
     with Emu(hardware=hardware, warm=True, latency=latency) as emu, tempfile.TemporaryDirectory() as tmp:
-        for pages_in_flight in settings:
+        for i, pages_in_flight in enumerate(settings):
             args = write_inputs(Path(tmp), emu, ["hardware"], sync_mode="full_refresh", page_size=page_size,
                                 pages_in_flight=pages_in_flight)
-            emu.clear_requests()
-            res = connector(args)
-            check(res, f"pages_in_flight={pages_in_flight}")
-            per, _ = count_requests(emu.requests())
-            rows.append((pages_in_flight, res, per.get("hardware", 0)))
-    base = rows[0][1]["wall"]
-    log(f"   {'pages_in_flight':>15} {'records':>8} {'requests':>8} {'wall s':>7} {'floor s':>7} {'speed-up':>8}")
-    for pages_in_flight, res, nreq in rows:
-        floor = nreq * latency / pages_in_flight
-        log(f"   {pages_in_flight:>15} {res['records']:>8,} {nreq:>8} {res['wall']:>7.1f} {floor:>7.1f} {base / res['wall']:>7.2f}x")
-    return rows
+            for v in (versions if i % 2 == 0 else versions[::-1]):
+                emu.clear_requests()
+                res = connector(args, v)
+                check(res, f"{v.label} pages_in_flight={pages_in_flight}")
+                nreq = count_requests(emu.requests())[0].get("hardware", 0)
+                rows[v.label].append((pages_in_flight, res, nreq, nreq * latency / pages_in_flight))
+    for v in versions:
+        if len(versions) > 1:
+            log(f"   {v.label}: {v.desc}")
+        base = rows[v.label][0][1]["wall"]
+        log(f"   {'pages_in_flight':>15} {'records':>8} {'requests':>8} {'wall s':>7} {'floor s':>7} {'speed-up':>8}")
+        for pages_in_flight, res, nreq, floor in rows[v.label]:
+            log(f"   {pages_in_flight:>15} {res['records']:>8,} {nreq:>8} {res['wall']:>7.1f} {floor:>7.1f} {base / res['wall']:>7.2f}x")
+    return rows if len(versions) > 1 else rows[CURRENT.label]
 
 
-def section_rss(n: int, previous=None):
+def figures_slow_server(rows) -> list:
+    out = []
+    for pages_in_flight, res, nreq, floor in rows:
+        out += [(f"pages_in_flight {pages_in_flight}: requests", nreq, "d"),
+                (f"pages_in_flight {pages_in_flight}: wall s", res["wall"], ".1f"),
+                (f"pages_in_flight {pages_in_flight}: wall/floor", res["wall"] / floor if floor else None, ".2f")]
+    return out
+
+
+def section_rss(n: int, previous=None, versions=(CURRENT,)):
+    """previous: {label: section 1's better run} (its peak RSS is this figure at n rows); else one emulator, each
+    connector reads it once. Returns {label: run}."""
     log(f"\n== 4. Peak RSS of the connector, hardware full read of {n:,} rows ==")
+    versions = list(versions)
     if previous is not None:
-        log(f"   (from section 1) {previous['records']:,} records, peak RSS {previous['maxrss_mb']:.0f} MB, "
-            f"{previous['records']/previous['wall']:,.0f} rec/s")
-        return previous
+        for v in versions:
+            r = previous[v.label]
+            log(f"   (from section 1) {'' if v is CURRENT else v.label + ': '}{r['records']:,} records, "
+                f"peak RSS {r['maxrss_mb']:.0f} MB, {r['records']/r['wall']:,.0f} rec/s")
+        return {v.label: previous[v.label] for v in versions}
     t0 = time.monotonic()
     warm = n <= 300_000  # the emulator's JSON cache holds 300k rows; warming more only costs time
+    out = {}
     with Emu(hardware=n, warm=warm, users=5000 if n >= 1_000_000 else 2000) as emu, \
             tempfile.TemporaryDirectory() as tmp:
         log(f"   emulator up in {emu.startup:.1f} s ({'warm' if warm else 'cold'}), RSS {emu.rss_mb():.0f} MB")
         args = write_inputs(Path(tmp), emu, ["hardware"], sync_mode="full_refresh")
-        res = connector(args)
-        check(res, f"{n} read")
-    log(f"   {res['records']:,} records in {res['wall']:.1f} s ({res['records']/res['wall']:,.0f} rec/s, "
-        f"CPU {res['cpu']:.1f} s), peak RSS {res['maxrss_mb']:.0f} MB   (section total {time.monotonic()-t0:.0f} s)")
-    return res
+        for v in versions:
+            res = out[v.label] = connector(args, v)
+            check(res, f"{v.label} {n} read")
+            log(f"   {'' if v is CURRENT else v.label + ': '}{res['records']:,} records in {res['wall']:.1f} s "
+                f"({res['records']/res['wall']:,.0f} rec/s, CPU {res['cpu']:.1f} s), peak RSS {res['maxrss_mb']:.0f} MB")
+    log(f"   (section total {time.monotonic()-t0:.0f} s)")
+    return out
+
+
+def figures_rss(runs: dict):
+    """runs: {rows: run} of one connector."""
+    out = []
+    for n, res in runs.items():
+        out += [(f"{n:,} rows: peak RSS MB", res["maxrss_mb"], ".0f"), (f"{n:,} rows: records", res["records"], ",")]
+    return out
 
 
 def section_profile(n: int, out_txt: Path):
@@ -477,25 +775,26 @@ def touch(emu: "Emu", ids, at: int, what: str) -> None:
                                "fields": {"notes": what}})
 
 
-def incremental_sync(emu: "Emu", tmp: Path, state, streams, at: int, **config):
+def incremental_sync(emu: "Emu", tmp: Path, state, streams, at: int, version: Version = CURRENT, **config):
     """One incremental sync with the emulator's clock fixed at `at` (its Date header and row stamps agree)."""
     set_clock(emu, at)
     emu.clear_requests()
-    res = connector(write_inputs(tmp, emu, streams, state=state, **config), parse_state=True)
+    res = connector(write_inputs(tmp, emu, streams, state=state, **config), version, parse_state=True)
     check(res, "incremental sync")
     per, codes = count_requests(emu.requests())
     hw_reads = Counter(r["query"].get("status", "default") for r in emu.requests() if r["path"] == "/api/v1/hardware")
     return res, per, codes, hw_reads, final_state(res["states"]) or state
 
 
-def section_incremental_cost(n: int, page: int = 500):
-    log(f"\n== 7. What an incremental sync costs (hardware {n:,}, all {len(INCREMENTAL_STREAMS)} incremental streams) ==")
+def section_incremental_cost(n: int, page: int = 500, version: Version = CURRENT):
+    log(f"\n== 7. What an incremental sync costs (hardware {n:,}, all {len(INCREMENTAL_STREAMS)} incremental streams) "
+        f"=={version.tag}")
     rows = []
     with Emu(hardware=n, warm=True) as emu, tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         ids = [r["id"] for r in emu.control("truth/hardware")
                if not r.get("deleted_at") and r.get("status_type") != "archived"]
-        first, _, _, _, state = incremental_sync(emu, tmp, None, INCREMENTAL_STREAMS, DAY0)
+        first, first_per, _, _, state = incremental_sync(emu, tmp, None, INCREMENTAL_STREAMS, DAY0, version)
         log(f"   first sync (no state): {first['records']:,} records in {first['wall']:.1f} s")
         steps = [
             ("unchanged instance", [], 0),
@@ -512,7 +811,7 @@ def section_incremental_cost(n: int, page: int = 500):
                 touch(emu, batch, DAY0 + offset, name)
                 clock = max(clock, DAY0 + offset)
             clock += 2
-            res, per, codes, hw_reads, state = incremental_sync(emu, tmp, state, INCREMENTAL_STREAMS, clock)
+            res, per, codes, hw_reads, state = incremental_sync(emu, tmp, state, INCREMENTAL_STREAMS, clock, version)
             rows.append((name, k, res, per, hw_reads, codes))
     log(f"   {'after':66} {'hw rec':>6} {'hw req':>6} {'archived x2 / default':>21} {'target':>6} "
         f"{'activity rec/req':>16} {'other rec':>9} {'other req (max)':>15}")
@@ -532,43 +831,72 @@ def section_incremental_cost(n: int, page: int = 500):
     log("   (target: ceil(k / 500) + 1 requests for the default hardware list, +2 with a bulk edit across a page "
         "boundary; the archived list is read twice, one request each; every other list: 1 request; activity: one "
         "entry per changed row)")
-    return rows
+    return {"first": first, "first_per": first_per, "rows": rows}
 
 
-def section_activity(entries: int = 100_000, new: int = 50):
-    log(f"\n== 8. Activity log: {entries:,} entries, then {new} new ones ==")
+def figures_incremental_cost(r: dict) -> list:
+    out = [("first sync: records", r["first"]["records"], ","),
+           ("first sync: requests", sum(r["first_per"].values()), "d")]
+    for name, k, res, per, hw_reads, codes in r["rows"]:
+        step = name.split(":")[0].split(" (")[0]
+        out += [(f"{step}: records", res["records"], ","),
+                (f"{step}: hardware requests", per.get("hardware", 0), "d"),
+                (f"{step}: requests, all lists", sum(per.values()), "d")]
+        if codes.get(429):
+            out.append((f"{step}: 429 responses", codes[429], "d"))
+    return out
+
+
+def section_activity(entries: int = 100_000, new: int = 50, version: Version = CURRENT):
+    log(f"\n== 8. Activity log: {entries:,} entries, then {new} new ones =={version.tag}")
     with Emu(hardware=2000, warm=False, activity=entries) as emu, tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        first, per1, _, _, state = incremental_sync(emu, tmp, None, ["activity"], DAY0)
+        first, per1, _, _, state = incremental_sync(emu, tmp, None, ["activity"], DAY0, version)
         set_clock(emu, DAY0 + 10)
         emu.control("mutate", {"resource": "hardware", "op": "update", "count": new, "fields": {"notes": "logged"}})
-        second, per2, _, _, _ = incremental_sync(emu, tmp, state, ["activity"], DAY0 + 12)
+        second, per2, _, _, _ = incremental_sync(emu, tmp, state, ["activity"], DAY0 + 12, version)
     log(f"   first sync: {first['records']:,} entries, {per1.get('reports', 0)} requests, {first['wall']:.1f} s")
     log(f"   next sync:  {second['records']:,} entries, {per2.get('reports', 0)} requests (target <= 2), "
         f"{second['wall']:.1f} s")
-    return per2.get("reports", 0), second["records"]
+    return {"first": first, "first_requests": per1.get("reports", 0), "next": second,
+            "next_requests": per2.get("reports", 0)}
 
 
-def section_back_to_back(hardware: int = 12_000, page_size: int = 100):
-    log(f"\n== 9. Two syncs back to back with one token, 120/min (hardware {hardware:,}, page_size {page_size}) ==")
+def figures_activity(r: dict) -> list:
+    return [("first sync: entries", r["first"]["records"], ","), ("first sync: requests", r["first_requests"], "d"),
+            ("first sync: wall s", r["first"]["wall"], ".1f"),
+            ("next sync: entries", r["next"]["records"], ","),
+            ("next sync: requests (target <= 2)", r["next_requests"], "d"),
+            ("next sync: wall s", r["next"]["wall"], ".1f")]
+
+
+def section_back_to_back(hardware: int = 12_000, page_size: int = 100, version: Version = CURRENT):
+    log(f"\n== 9. Two syncs back to back with one token, 120/min (hardware {hardware:,}, page_size {page_size}) "
+        f"=={version.tag}")
     with Emu(hardware=hardware, warm=True, rate_limit=120) as emu, tempfile.TemporaryDirectory() as tmp:
         args = write_inputs(Path(tmp), emu, ["hardware"], sync_mode="full_refresh", requests_per_minute=120,
                             page_size=page_size)
         emu.clear_requests()
-        first = connector(args)
-        second = connector(args)
+        first = connector(args, version)
+        second = connector(args, version)
         check(first, "first sync")
         check(second, "second sync")
         per, codes = count_requests(emu.requests())
     log(f"   {sum(per.values())} requests, 429 responses: {codes.get(429, 0)} (target 0); walls {first['wall']:.1f} s "
         f"and {second['wall']:.1f} s")
-    return codes.get(429, 0)
+    return {"n429": codes.get(429, 0), "requests": sum(per.values()), "first": first, "second": second}
+
+
+def figures_back_to_back(r: dict) -> list:
+    return [("429 responses (target 0)", r["n429"], "d"), ("requests, both syncs", r["requests"], "d"),
+            ("records, both syncs", r["first"]["records"] + r["second"]["records"], ","),
+            ("first sync wall s", r["first"]["wall"], ".1f"), ("second sync wall s", r["second"]["wall"], ".1f")]
 
 
 def section_real_cost(hardware: int, settings=((4, 2), (4, 4)), fixed: float = 0.06,
-                      per_row: float = 0.0011, server_workers: int = 4, rpm: int = 120):
+                      per_row: float = 0.0011, server_workers: int = 4, rpm: int = 120, version: Version = CURRENT):
     log(f"\n== 10. Full sync of {hardware:,} assets against a real server's cost ({fixed * 1000:.0f} ms + "
-        f"{per_row * 1000:.1f} ms/row a request, {server_workers} server workers, {rpm}/min) ==")
+        f"{per_row * 1000:.1f} ms/row a request, {server_workers} server workers, {rpm}/min) =={version.tag}")
     out = []
     with Emu(hardware=hardware, warm=True, rate_limit=rpm, cost=(fixed, per_row, server_workers)) as emu, \
             tempfile.TemporaryDirectory() as tmp:
@@ -578,13 +906,14 @@ def section_real_cost(hardware: int, settings=((4, 2), (4, 4)), fixed: float = 0
             if out:
                 time.sleep(61)  # a fresh server window for each run (the token's budget is shared across runs)
             emu.clear_requests()
-            res = connector(args)
+            res = connector(args, version)
             check(res, f"num_workers={workers} pages_in_flight={pages_in_flight}")
             reqs = [r for r in emu.requests() if r["path"].startswith("/api/v1/")]
             served = [r.get("rows") or 0 for r in reqs if r["status"] == 200]
             out.append((workers, pages_in_flight, res, reqs, served))
     log(f"   {'num_workers':>11} {'pages_in_flight':>15} {'records':>8} {'requests':>8} {'429':>4} {'wall s':>7} "
         f"{'floor s':>7} {'wall/floor':>10} {'sched. floor':>12} {'wall/sched':>10}")
+    figures = []
     for workers, pages_in_flight, res, reqs, served in out:
         service = [fixed + per_row * rows for rows in served]
         n = len(service)
@@ -595,10 +924,13 @@ def section_real_cost(hardware: int, settings=((4, 2), (4, 4)), fixed: float = 0
         n429 = sum(1 for r in reqs if r["status"] == 429)
         log(f"   {workers:>11} {pages_in_flight:>15} {res['records']:>8,} {len(reqs):>8} {n429:>4} {res['wall']:>7.1f} "
             f"{floor:>7.1f} {res['wall'] / floor:>10.2f} {sched:>12.1f} {res['wall'] / sched:>10.2f}")
+        at = f"num_workers {workers}, pages_in_flight {pages_in_flight}"
+        figures += [(f"{at}: requests", len(reqs), "d"), (f"{at}: 429 responses", n429, "d"),
+                    (f"{at}: wall s", res["wall"], ".1f"), (f"{at}: wall/sched. floor", res["wall"] / sched, ".2f")]
     log("   floor = max(rate limit: 60 s x ((requests-1) // 120) + one request, server time: sum of request costs / "
         "workers); sched. floor = both at once: request i starts no earlier than 60 s x (i // 120), on one of the "
         "server's workers (each request's cost from its rows), requests in id order")
-    return out
+    return {"runs": out, "figures": figures}
 
 
 def _schedule_floor(service, rpm: int, workers: int) -> float:
@@ -614,6 +946,24 @@ def _schedule_floor(service, rpm: int, workers: int) -> float:
 
 
 # ------------------------------------------------------------------------------------------------ main
+def compared_versions(ref: str) -> list:
+    """[before, after] for --compare REF: REF's tree under .cache/ and this checkout, after checking that each
+    really imports its own package."""
+    if subprocess.run(["git", "check-ignore", "-q", str(CACHE / "bench-x")], cwd=ROOT).returncode != 0:
+        log(f"   !! {_shown(CACHE)}/ is not gitignored here: the before checkout would show up in git status")
+    folder, sha, reused = materialise(ref)
+    before = Version("before", folder, f"{ref} = {sha[:12]}")
+    dirty = bool(git("status", "--porcelain", "--", "main.py", "manifest.yaml", "source_snipeit"))
+    head = git("rev-parse", "--short=12", "HEAD")
+    after = Version("after", ROOT, f"this checkout ({head}{' + uncommitted changes' if dirty else ''})")
+    log(f"   before: {_shown(folder)} ({'reused' if reused else 'extracted with git archive'})")
+    verify_versions([before, after])
+    if same_connector_code(sha):
+        log(f"   note: main.py, manifest.yaml and source_snipeit/ are the same in {ref} and this checkout: "
+            "the two columns differ by noise only")
+    return [before, after]
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="small datasets (20k / 5k rows), implies --skip-1m")
@@ -625,37 +975,71 @@ def main(argv=None):
     p.add_argument("--latency-page-size", type=int, default=50,
                    help="connector page_size in section 3 (50 -> ~250 requests: three 120/min windows)")
     p.add_argument("--stdlib-json", action="store_true", help="plain loop uses json instead of orjson")
+    p.add_argument("--compare", metavar="REF", default=None,
+                   help="also run every section with the connector at git ref REF (extracted once into "
+                        ".cache/bench-<sha>, reused) and print before/after tables; section 5 is skipped")
     a = p.parse_args(argv)
     LAST_RUN.write_text("")
     rows = a.rows or (20_000 if a.quick else 100_000)
     only = {int(x) for x in a.only.split(",") if x.strip()} or ({1, 2, 3, 4, 6, 7, 8, 9, 10} | ({5} if a.profile else set()))
     skip_1m = a.skip_1m or a.quick
     log(f"source-snipeit benchmarks — python {sys.version.split()[0]}, {os.cpu_count()} CPUs, sections {sorted(only)}")
+    log(f"   load average at start: {load_average()}")
+    cmp = Comparison(compared_versions(a.compare) if a.compare else [CURRENT])
+    versions = cmp.versions
     t0 = time.monotonic()
     s1 = None
     if 1 in only:
-        s1 = section_throughput(rows, a.stdlib_json)
+        s1 = section_throughput(rows, a.stdlib_json, versions)
+        cmp.report(f"1. full read, {rows:,} hardware rows", s1["versions"], figures_throughput)
     if 2 in only:
-        section_incremental(5_000 if a.quick else 20_000)
+        n2 = 5_000 if a.quick else 20_000
+        r2 = cmp.each(lambda v: section_incremental(n2, version=v))
+        cmp.report(f"2. incremental after 10 changes, hardware {n2:,}", r2, figures_incremental)
+        if cmp.active and len({tuple(r["changed"]) for r in r2.values()}) > 1:
+            log("   !! the two runs mutated different hardware ids")
     if 3 in only:
-        section_latency(1500 if a.quick else a.latency_hardware, a.latency_page_size, 0.25, 120, 4)
+        n3 = 1500 if a.quick else a.latency_hardware
+        r3 = cmp.each(lambda v: section_latency(n3, a.latency_page_size, 0.25, 120, 4, version=v))
+        cmp.report(f"3. latency + rate limit, hardware {n3:,}", r3, figures_latency)
     if 6 in only:
-        section_slow_server(1500 if a.quick else 6000, 50, 0.25)
+        r6 = section_slow_server(1500 if a.quick else 6000, 50, 0.25, versions=versions)
+        cmp.report("6. slow server", r6, figures_slow_server)
     if 4 in only:
-        section_rss(rows, s1["connector"] if s1 else None)
+        previous = {label: fig["best"] for label, fig in s1["versions"].items()} if s1 else None
+        r4 = {label: {rows: res} for label, res in section_rss(rows, previous, versions).items()}
         if not skip_1m:
-            section_rss(1_000_000)
+            for label, res in section_rss(1_000_000, versions=versions).items():
+                r4[label][1_000_000] = res
+        cmp.report("4. peak RSS, hardware full read", r4, figures_rss)
     if 5 in only:
-        section_profile(rows, BENCH / "profile.txt")
+        if cmp.active:
+            log("\n== 5. profile: skipped with --compare (run it without, in each checkout) ==")
+        else:
+            section_profile(rows, BENCH / "profile.txt")
     if 7 in only:
-        section_incremental_cost(5_000 if a.quick else 20_000)
+        n7 = 5_000 if a.quick else 20_000
+        r7 = cmp.each(lambda v: section_incremental_cost(n7, version=v))
+        cmp.report(f"7. incremental cost, hardware {n7:,}", r7, figures_incremental_cost)
     if 8 in only:
-        section_activity(10_000 if a.quick else 100_000)
+        n8 = 10_000 if a.quick else 100_000
+        r8 = cmp.each(lambda v: section_activity(n8, version=v))
+        cmp.report(f"8. activity log, {n8:,} entries", r8, figures_activity)
     if 9 in only:
-        section_back_to_back()
+        r9 = cmp.each(lambda v: section_back_to_back(version=v))
+        cmp.report("9. two syncs back to back, 120/min", r9, figures_back_to_back)
     if 10 in only:
-        section_real_cost(20_000 if a.quick else rows)
-    log(f"\ntotal {time.monotonic() - t0:.0f} s")
+        n10 = 20_000 if a.quick else rows
+        r10 = cmp.each(lambda v: section_real_cost(n10, version=v))
+        cmp.report(f"10. real-server cost, hardware {n10:,}", r10, lambda r: r["figures"])
+    if cmp.active and len(cmp.tables) > 1:
+        log("\n== before / after, all compared sections ==")
+        for lines in cmp.tables:
+            log("")
+            for line in lines:
+                log("   " + line)
+    log(f"\n   load average at end: {load_average()}")
+    log(f"total {time.monotonic() - t0:.0f} s")
 
 
 if __name__ == "__main__":
