@@ -40,7 +40,7 @@ models: install
 	$(MODELS)
 
 bench: install
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(DUCKDB) .airbyte-cache $(REPORT) analytics/target analytics/logs
