@@ -593,11 +593,20 @@ def _unescape_deep(value: Any) -> Any:
 
 # --- Markdown the user typed, from the HTML Parsedown made of it -----------------------------------------
 
-# A private-use character stands for an "&amp;" that is kept as typed while the HTML is parsed (see below).
+# Entities: in text Parsedown writes "&amp;" "&lt;" "&gt;" "&quot;" for & < > " but leaves an entity the user typed
+# untouched, so "A&B" and a typed "A&amp;B" both arrive as "A&amp;B". An "&amp;" before a letter, digit, "_" or "#"
+# is kept as typed (a typed entity stays as typed; the price is that a typed "R&D" comes back as "R&amp;D"), so it
+# is swapped for a private-use character before the HTML is parsed; elsewhere it is "&" ("Line 2 &amp; x" →
+# "Line 2 & x"). Any other entity ("&#039;", "&nbsp;") was typed by the user: Parsedown never writes one, so it
+# stays. In attribute values and code spans everything is escaped, so there every entity is decoded.
 _KEPT_AMP = "\ue000"
 _AMP_BEFORE_WORD = re.compile(r"&amp;(?=[#\w])")
 _MD_ENTITY = re.compile(r"&(amp|lt|gt|quot);")
 _MD_ENTITY_CHARS = {"lt": "<", "gt": ">", "quot": '"'}
+_MD_INLINE = {"strong": "**", "b": "**", "em": "*", "i": "*", "del": "~~", "s": "~~"}  # the same mark opens and closes
+_MD_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# Only text() writes these: once one is seen, runs of blank lines are the layout between its blocks.
+_MD_BLOCKS = frozenset(("p", "ul", "ol", "li", "blockquote", "pre", "table", "div") + _MD_HEADINGS)
 
 
 def _md_entity(match: "re.Match[str]") -> str:
@@ -608,145 +617,91 @@ def _md_entity(match: "re.Match[str]") -> str:
     return _MD_ENTITY_CHARS[name]
 
 
-class _ParsedownToMarkdown(HTMLParser):
-    """Turns the HTML that Parsedown 1.7.4 renders from a user's Markdown back into that Markdown.
+class _ParsedownLineToMarkdown(HTMLParser):
+    """Turns the inline HTML of Parsedown 1.7.4's ``line()`` (safe mode) back into the Markdown the user typed.
 
     Quirk: Snipe-IT stores notes as the Markdown the user typed and its API sends them rendered
-    (``Helper::parseEscapedMarkedownInline`` = Parsedown ``line()`` in safe mode; category ``eula`` = the full
-    ``text()``): ``**bold** with [a link](http://example.com/?a=1&b=2)`` arrives as ``<strong>bold</strong> with
-    <a href="http://example.com/?a=1&amp;b=2">a link</a>``. Stripping the tags loses the URL and the emphasis;
-    this writes the Markdown back: strong ``**``, em ``*``, ``[text](url "title")`` (a bare URL when the text is the
-    URL), ``<mail@host>``, inline ``code``, ``~~del~~``, ``![alt](src)``, ``<br />`` as two trailing spaces, and for
-    the block elements of ``text()``: paragraphs, ``-`` / ``1.`` lists, ``#`` headings, ``>`` quotes, fenced code
-    and ``---``.
-
-    Entities: in text Parsedown writes ``&amp;`` ``&lt;`` ``&gt;`` ``&quot;`` for ``& < > "`` but leaves an entity the
-    user typed untouched, so ``A&B`` and a typed ``A&amp;B`` both arrive as ``A&amp;B``. ``&amp;`` before a letter,
-    digit, ``_`` or ``#`` is kept as typed (a typed entity stays as typed: ``A&amp;B`` → ``A&amp;B``; the price is
-    that a typed ``R&D`` comes back as ``R&amp;D``); elsewhere it is ``&`` (``Line 2 &amp; x`` → ``Line 2 & x``).
-    Any other entity (``&#039;``, ``&nbsp;``) was typed by the user: Parsedown never writes one, so it stays.
-    In attribute values and code spans everything is escaped, so there every entity is decoded.
+    (``Helper::parseEscapedMarkedownInline``): ``**Paid** & [the PO](http://example.com/?a=1&b=2)`` arrives as
+    ``"notes": "<strong>Paid</strong> &amp; <a href=\\"http://example.com/?a=1&amp;b=2\\">the PO</a>"``. Stripping the
+    tags loses the URL and the emphasis; this writes the Markdown back: strong ``**``, em ``*``, ``~~del~~``,
+    ``[text](url "title")`` (a bare URL when the text is the URL), ``<mail@host>``, inline ``code``, ``![alt](src)``
+    and ``<br />`` as two trailing spaces. Entities as described above ``_KEPT_AMP``.
 
     Built on the standard library's ``html.parser`` on purpose: the manifest-only runtime installs only
     airbyte-cdk, so a third-party converter (markdownify, html2text) cannot be imported by this file, and neither
-    knows Parsedown's entity rule above.
+    knows Parsedown's entity rule.
     """
-
-    _INLINE = {"strong": "**", "b": "**", "em": "*", "i": "*", "del": "~~", "s": "~~"}
-    _BLOCKS = ("p", "ul", "ol", "li", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "table", "div")
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=False)
         self.out: List[List[str]] = [[]]  # a stack of buffers: a link's text is collected before it is written
         self.links: List[Tuple[str, Optional[str]]] = []
         self.code = 0
-        self.pre = 0
-        self.lists: List[List[Any]] = []  # [tag, next number]
-        self.quote = 0
-        self.blocks = False  # text() output: the newlines between its block tags are layout, not text
+        self.pre = 0  # opened by the block subclass; inside it, as inside <code>, every entity is an escape
 
     def _write(self, text: str) -> None:
         self.out[-1].append(text)
 
-    def _block_break(self) -> None:
-        text = "".join(self.out[-1])
-        if text.strip("\n") and not text.endswith("\n\n"):
-            self.out[-1].append("\n" if self.lists or text.endswith("\n") else "\n\n")
-
     def handle_starttag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:
-        attributes = {k: (v or "").replace(_KEPT_AMP, "&") for k, v in attrs}
-        self.blocks = self.blocks or tag in self._BLOCKS
-        if tag in self._INLINE:
-            self._write(self._INLINE[tag])
-        elif tag == "a":
-            self.links.append((attributes.get("href", ""), attributes.get("title")))
-            self.out.append([])
-        elif tag == "code":
-            self.code += 1
-            language = next((c[len("language-"):] for c in (attributes.get("class") or "").split()
-                             if c.startswith("language-")), "")
-            if not self.pre:
-                self._write("`")
-            elif language and self.out[-1] and self.out[-1][-1] == "```\n":
-                self.out[-1][-1] = f"```{language}\n"  # Parsedown: <pre><code class="language-sh">
-        elif tag == "br":
-            self._write("  ")
-        elif tag == "img":
-            title = attributes.get("title")
-            self._write(f"![{attributes.get('alt', '')}]({attributes.get('src', '')}"
-                        + (f' "{title}"' if title else "") + ")")
-        elif tag == "hr":
-            self._block_break()
-            self._write("---")
-        elif tag in ("ul", "ol"):
-            self._block_break()
-            start = attributes.get("start")
-            self.lists.append([tag, int(start) if start and start.isdigit() else 1])
-        elif tag == "li":
-            if self.out[-1] and not "".join(self.out[-1]).endswith("\n"):
-                self._write("\n")
-            indent = "   " * (len(self.lists) - 1)
-            if self.lists and self.lists[-1][0] == "ol":
-                self._write(f"{indent}{self.lists[-1][1]}. ")
-                self.lists[-1][1] += 1
-            else:
-                self._write(f"{indent}- ")
-        elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-            self._block_break()
-            self._write("#" * int(tag[1]) + " ")
-        elif tag == "p":
-            if not self.lists:
-                self._block_break()
-        elif tag == "blockquote":
-            self._block_break()
-            self.quote += 1
-            self.out.append([])
-        elif tag == "pre":
-            self._block_break()
-            self.pre += 1
-            self._write("```\n")
+        if tag in _MD_INLINE:
+            self._write(_MD_INLINE[tag])
+        elif tag in self._START:
+            self._START[tag](self, tag, {k: (v or "").replace(_KEPT_AMP, "&") for k, v in attrs})
 
     def handle_startendtag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:
         self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in self._INLINE:
-            self._write(self._INLINE[tag])
-        elif tag == "a" and self.links:
-            href, title = self.links.pop()
-            text = "".join(self.out.pop())
-            if title:
-                self._write(f'[{text}]({href} "{title}")')
-            elif href == text:
-                self._write(text)  # a bare URL (or <URL>) the user typed
-            elif href == "mailto:" + text:
-                self._write(f"<{text}>")
-            else:
-                self._write(f"[{text}]({href})")
-        elif tag == "code":
-            self.code = max(0, self.code - 1)
-            if not self.pre:
-                self._write("`")
-        elif tag == "pre":
-            self.pre = max(0, self.pre - 1)
-            if not "".join(self.out[-1]).endswith("\n"):
-                self._write("\n")
-            self._write("```")
-        elif tag in ("ul", "ol") and self.lists:
-            self.lists.pop()
-            if not self.lists:
-                self._block_break()
-        elif tag == "blockquote" and self.quote:
-            self.quote -= 1
-            inner = "".join(self.out.pop()).strip("\n")
-            self._write("\n".join(("> " + line) if line else ">" for line in inner.split("\n")))
-            self._block_break()
-        elif tag in ("p", "h1", "h2", "h3", "h4", "h5", "h6"):
-            self._block_break()
+        if tag in _MD_INLINE:
+            self._write(_MD_INLINE[tag])
+        elif tag in self._END:
+            self._END[tag](self, tag)
+
+    def _start_link(self, tag: str, attributes: Dict[str, str]) -> None:
+        self.links.append((attributes.get("href", ""), attributes.get("title")))
+        self.out.append([])
+
+    def _end_link(self, tag: str) -> None:
+        if not self.links:
+            return
+        href, title = self.links.pop()
+        text = "".join(self.out.pop())
+        if title:
+            self._write(f'[{text}]({href} "{title}")')
+        elif href == text:
+            self._write(text)  # a bare URL (or <URL>) the user typed
+        elif href == "mailto:" + text:
+            self._write(f"<{text}>")
+        else:
+            self._write(f"[{text}]({href})")
+
+    def _start_code(self, tag: str, attributes: Dict[str, str]) -> None:
+        self.code += 1
+        language = next((c[len("language-"):] for c in (attributes.get("class") or "").split()
+                         if c.startswith("language-")), "")
+        if not self.pre:
+            self._write("`")
+        elif language and self.out[-1] and self.out[-1][-1] == "```\n":
+            self.out[-1][-1] = f"```{language}\n"  # Parsedown: <pre><code class="language-sh">
+
+    def _end_code(self, tag: str) -> None:
+        self.code = max(0, self.code - 1)
+        if not self.pre:
+            self._write("`")
+
+    def _start_image(self, tag: str, attributes: Dict[str, str]) -> None:
+        title = attributes.get("title")
+        self._write(f"![{attributes.get('alt', '')}]({attributes.get('src', '')}"
+                    + (f' "{title}"' if title else "") + ")")
+
+    def _start_line_break(self, tag: str, attributes: Dict[str, str]) -> None:
+        self._write("  ")
+
+    _START: Dict[str, Callable[..., None]] = {"a": _start_link, "code": _start_code, "img": _start_image,
+                                              "br": _start_line_break}
+    _END: Dict[str, Callable[..., None]] = {"a": _end_link, "code": _end_code}
 
     def handle_data(self, data: str) -> None:
-        if (self.lists or self.quote) and "\n" in data and not data.strip() and not self.pre:
-            return  # the newlines text() writes between block tags
         self._write(data.replace(_KEPT_AMP, "&amp;" if not (self.code or self.pre) else "&"))
 
     def handle_entityref(self, name: str) -> None:
@@ -766,7 +721,105 @@ class _ParsedownToMarkdown(HTMLParser):
         while len(self.out) > 1:  # an unclosed <a> or <blockquote>: keep its text
             text = "".join(self.out.pop())
             self._write(text)
-        text = "".join(self.out[0]).strip("\n")
+        return "".join(self.out[0]).strip("\n")
+
+
+class _ParsedownToMarkdown(_ParsedownLineToMarkdown):
+    """Adds the block elements of Parsedown's full ``text()`` to :class:`_ParsedownLineToMarkdown`.
+
+    Quirk: category ``eula`` is rendered with ``text()``, not ``line()``: ``"eula": "<h2>Terms</h2>\\n<ul>\\n<li>Keep
+    it <em>safe</em></li>\\n</ul>\\n<pre><code class=\\"language-sh\\">ls\\n</code></pre>"`` is written back as
+    paragraphs, ``-`` / ``1.`` lists, ``#`` headings, ``>`` quotes, fenced code and ``---``. Parsedown puts a newline
+    between block tags: that is layout, dropped, and blank lines between blocks are at most one.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lists: List[List[Any]] = []  # [tag, next number]
+        self.quote = 0
+        self.blocks = False  # a block tag was seen: text() output
+
+    def _block_break(self) -> None:
+        text = "".join(self.out[-1])
+        if text.strip("\n") and not text.endswith("\n\n"):
+            self.out[-1].append("\n" if self.lists or text.endswith("\n") else "\n\n")
+
+    def handle_starttag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:
+        self.blocks = self.blocks or tag in _MD_BLOCKS
+        super().handle_starttag(tag, attrs)
+
+    def _start_pre(self, tag: str, attributes: Dict[str, str]) -> None:
+        self._block_break()
+        self.pre += 1
+        self._write("```\n")
+
+    def _end_pre(self, tag: str) -> None:
+        self.pre = max(0, self.pre - 1)
+        if not "".join(self.out[-1]).endswith("\n"):
+            self._write("\n")
+        self._write("```")
+
+    def _start_list(self, tag: str, attributes: Dict[str, str]) -> None:
+        self._block_break()
+        start = attributes.get("start")
+        self.lists.append([tag, int(start) if start and start.isdigit() else 1])
+
+    def _end_list(self, tag: str) -> None:
+        if self.lists:
+            self.lists.pop()
+            if not self.lists:
+                self._block_break()
+
+    def _start_item(self, tag: str, attributes: Dict[str, str]) -> None:
+        if self.out[-1] and not "".join(self.out[-1]).endswith("\n"):
+            self._write("\n")
+        indent = "   " * (len(self.lists) - 1)
+        if self.lists and self.lists[-1][0] == "ol":
+            self._write(f"{indent}{self.lists[-1][1]}. ")
+            self.lists[-1][1] += 1
+        else:
+            self._write(f"{indent}- ")
+
+    def _start_quote(self, tag: str, attributes: Dict[str, str]) -> None:
+        self._block_break()
+        self.quote += 1
+        self.out.append([])
+
+    def _end_quote(self, tag: str) -> None:
+        if self.quote:
+            self.quote -= 1
+            inner = "".join(self.out.pop()).strip("\n")
+            self._write("\n".join(("> " + line) if line else ">" for line in inner.split("\n")))
+            self._block_break()
+
+    def _start_heading(self, tag: str, attributes: Dict[str, str]) -> None:
+        self._block_break()
+        self._write("#" * int(tag[1]) + " ")
+
+    def _start_paragraph(self, tag: str, attributes: Dict[str, str]) -> None:
+        if not self.lists:  # a loose list item's <p>: the item marker is already written
+            self._block_break()
+
+    def _start_rule(self, tag: str, attributes: Dict[str, str]) -> None:
+        self._block_break()
+        self._write("---")
+
+    def _end_block(self, tag: str) -> None:
+        self._block_break()
+
+    _START = {**_ParsedownLineToMarkdown._START, "pre": _start_pre, "ul": _start_list, "ol": _start_list,
+              "li": _start_item, "blockquote": _start_quote, "p": _start_paragraph, "hr": _start_rule,
+              **dict.fromkeys(_MD_HEADINGS, _start_heading)}
+    _END = {**_ParsedownLineToMarkdown._END, "pre": _end_pre, "ul": _end_list, "ol": _end_list,
+            "blockquote": _end_quote, **dict.fromkeys(("p",) + _MD_HEADINGS, _end_block)}
+
+    def handle_data(self, data: str) -> None:
+        if (self.lists or self.quote) and "\n" in data and not data.strip() and not self.pre:
+            return  # the newlines text() writes between block tags
+        super().handle_data(data)
+
+    def markdown(self) -> str:
+        text = super().markdown()
         return re.sub(r"\n{3,}", "\n\n", text) if self.blocks else text
 
 
@@ -880,7 +933,7 @@ class DateDisplayFormat:
             if len(self.candidates) == 1:
                 self.learned = self.candidates[0]
                 if self.configured and self.configured != self.learned:
-                    self._warn_once("conflict", f"date_display_format is '{self.configured}' but the instance's "
+                    self.warn_once("conflict", f"date_display_format is '{self.configured}' but the instance's "
                                                 f"rows are written '{self.learned}'; using '{self.learned}'.")
 
     def parse(self, text: str) -> Tuple[Optional[str], Optional[str]]:
@@ -902,10 +955,20 @@ class DateDisplayFormat:
         return None, (f"'{text}' reads as different dates in the display formats still possible "
                       f"({', '.join(sorted(readings))}); set date_display_format to the instance's format.")
 
-    def _warn_once(self, key: str, message: str) -> None:
+    def warn_once(self, key: str, message: str) -> None:
         if key not in self._warned:
             self._warned.add(key)
             LOGGER.warning(message)
+
+
+# --- Typed columns -----------------------------------------------------------------------------------------
+
+_FAIL = object()  # no lossless conversion: null in the column, the value in _snipeit_unparsed
+_MONTHS = re.compile(r"^(-?\d+)(?:\s+\D+)?$")
+# Value types a column of each kind takes as they are; type() is exact, so a bool is not an integer here.
+_NATIVE_TYPES = {"string": frozenset((str,)), "integer": frozenset((int,)), "number": frozenset((int, float)),
+                 "boolean": frozenset((bool,)), "object": frozenset((dict,)), "date": frozenset(),
+                 "date-time": frozenset(), "months": frozenset((int,)), "plain_number": frozenset((int, float))}
 
 
 def _column_kind(prop: Mapping[str, Any]) -> str:
@@ -921,29 +984,255 @@ def _column_kind(prop: Mapping[str, Any]) -> str:
     return kind
 
 
+class ColumnConverter:
+    """Converts a value to its column's type, by the column's kind in the stream's JSON schema (:func:`_column_kind`).
+
+    Quirk: Snipe-IT's transformers send many values as the instance displays them, not as stored: money in the
+    instance's number format (``"purchase_cost": "1,234.56"``, or ``"1.234,56"``), timestamps naive in the app's time
+    zone (``"updated_at": {"datetime": "2024-05-01 09:12:03", "formatted": "Wed May 01, 2024 9:12AM"}``: flattened to
+    ``updated_at_datetime``, written as ISO-8601 UTC), counts as strings (departments ``"users_count": "5"``),
+    lifetimes as words (models ``"eol": "36 months"``, ``"None"`` when unset), booleans as ``0``/``1`` and null as
+    ``""`` (``e(null)``). A value with no lossless conversion comes back as ``_FAIL``: the caller writes null
+    and keeps it verbatim in ``_snipeit_unparsed``, and :meth:`warn` says so once per stream and column.
+    """
+
+    def __init__(self, kinds: Mapping[str, str], config: Mapping[str, Any], stream_name: str) -> None:
+        self.kinds = kinds
+        self.stream_name = stream_name
+        tz_name = str(config.get("timezone") or "UTC")
+        self.tz = None if tz_name in ("UTC", "Etc/UTC", "Z") else ZoneInfo(tz_name)
+        if config.get("number_format") == "1.234,56":
+            self.thousands, self.decimal = ".", ","
+        else:
+            self.thousands, self.decimal = ",", "."
+        self._warned: set = set()
+        # Per column, the value types that already are the column's type: everything else is converted.
+        self.native_types = {k: _NATIVE_TYPES[v] for k, v in kinds.items() if v in _NATIVE_TYPES}
+        self.converted_from_str = frozenset(k for k, v in self.native_types.items() if str not in v)
+        # The kind is looked up once per column here, not once per value.
+        by_kind = {"date-time": self._datetime, "months": self._months, "plain_number": self._plain_number,
+                   "string": self._string, "integer": self._integer, "number": self._number,
+                   "boolean": self._boolean, "date": self._date, "object": self._object}
+        self.by_column: Dict[str, Callable[[Any], Any]] = {k: by_kind.get(v, _as_is) for k, v in kinds.items()}
+
+    def warn(self, column: str, value: Any) -> None:
+        if column not in self._warned:
+            self._warned.add(column)
+            LOGGER.warning(
+                f"Stream {self.stream_name}: column {column} got {str(value)[:80]!r}, which is not a valid "
+                f"{self.kinds.get(column)}; it is written as null and kept verbatim in _snipeit_unparsed."
+            )
+
+    def _datetime(self, value: Any) -> Any:
+        if not isinstance(value, str):
+            return _FAIL
+        if value == "":
+            return None
+        if not _NAIVE_DATETIME.match(value):
+            return _FAIL
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return _FAIL
+        if self.tz is None:
+            return value[:10] + "T" + value[11:] + "Z"
+        return parsed.replace(tzinfo=self.tz).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    @staticmethod
+    def _months(value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            text = value.strip()
+            if text in ("", "None"):  # models without an EOL: "None"
+                return None
+            match = _MONTHS.match(text)  # "36 months" (the word is translated: "36 Monate")
+            return int(match.group(1)) if match else _FAIL
+        return _FAIL
+
+    @staticmethod
+    def _plain_number(value: Any) -> Any:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+        try:
+            return float(value) if isinstance(value, str) and value.strip() else _FAIL
+        except ValueError:
+            return _FAIL
+
+    @staticmethod
+    def _string(value: Any) -> Any:
+        if isinstance(value, str):
+            return value or None  # e(null) is "": the API cannot tell empty from unknown
+        if isinstance(value, (dict, list)):
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
+
+    def _integer(self, value: Any) -> Any:
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str):
+            text = value.strip().replace(self.thousands, "") if value.strip() else value
+            if text == "":
+                return None
+            if text.lstrip("-").isdigit():
+                return int(text)
+            return _FAIL
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return _FAIL
+
+    def _number(self, value: Any) -> Any:
+        if isinstance(value, bool):
+            return _FAIL
+        if isinstance(value, (int, float)):
+            return value
+        if not isinstance(value, str):
+            return _FAIL
+        text = value.strip()  # money, in the instance's number format
+        if text == "":
+            return None
+        try:
+            return float(text.replace(self.thousands, "").replace(self.decimal, "."))
+        except ValueError:
+            return _FAIL
+
+    @staticmethod
+    def _boolean(value: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        if value in (0, 1, "0", "1"):
+            return bool(int(value))
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        return _FAIL
+
+    @staticmethod
+    def _date(value: Any) -> Any:
+        if isinstance(value, str):
+            if value == "":
+                return None
+            return value if _DATE.match(value) and _valid_date(value) else _FAIL
+        return _FAIL
+
+    @staticmethod
+    def _object(value: Any) -> Any:
+        return value if isinstance(value, dict) else _FAIL
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _valid_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)  # callers checked the YYYY-MM-DD shape; this checks the day exists
+        return True
+    except ValueError:
+        return False
+
+
+class CustomFieldColumns:
+    """Hardware ``custom_fields``, keyed by database column, and the fields with columns of their own typed.
+
+    Quirk: the API keys ``custom_fields`` by each field's display name, sends ``[]`` instead of ``{}`` for an asset
+    without a fieldset before v6.0.13, and sends the values as raw user input (not number-formatted), dates in the
+    instance's display format and ``"ENCRYPTED"`` for a field the token may not decrypt: ``"custom_fields": {"RAM":
+    {"field": "_snipeit_ram_3", "value": "16", "field_format": "NUMERIC", "element": "text"}, "Warranty until":
+    {"field": "_snipeit_warranty_8", "value": "Tue Jan 15, 2030", "field_format": "DATE", ...}}``.
+    :meth:`by_column` gives ``{"_snipeit_ram_3": "16", ...}``; :meth:`promote` fills each column that
+    ``HardwareSchemaWithCustomFields`` added (``x-snipeit-custom-field``): NUMERIC → a number (an integer when
+    it is one), BOOLEAN → bool, DATE → ``YYYY-MM-DD`` (see :class:`DateDisplayFormat`), ``"ENCRYPTED"`` → null.
+    It runs before the typed pass, which then leaves these columns alone. The ``custom_fields`` object gets the
+    same dates and nulls, so both say what the instance stores.
+    """
+
+    def __init__(self, columns: List[Tuple[str, str]], converter: ColumnConverter, display: DateDisplayFormat) -> None:
+        self.columns = [(column, kind, converter.native_types.get(column, ())) for column, kind in columns]
+        self.converter = converter
+        self.display = display
+
+    @staticmethod
+    def by_column(value: Mapping[str, Any]) -> Dict[str, Any]:
+        fields: Dict[str, Any] = {}
+        for display_name, spec in value.items():
+            if isinstance(spec, dict):
+                column = spec.get("field") or display_name
+                raw = spec.get("value")
+                fields[column] = (_unescape(raw) or None) if isinstance(raw, str) else raw
+            else:
+                fields[display_name] = _unescape_deep(spec)
+        return fields
+
+    def promote(self, flat: Dict[str, Any], pending: Dict[str, None]) -> Optional[Dict[str, Any]]:
+        """Fills the promoted columns of ``flat`` from its ``custom_fields``; returns their unparsed values."""
+        fields = flat.get("custom_fields") or {}
+        unparsed: Optional[Dict[str, Any]] = None
+        for column, kind, native in self.columns:
+            value = fields.get(column)
+            if value is None or value == "ENCRYPTED":
+                flat[column] = None
+                if value is not None:
+                    fields[column] = None  # the custom_fields object holds stored values too: none readable here
+                pending.pop(column, None)
+                continue
+            converted: Any = value
+            text = str(value).strip()
+            if kind == "number":
+                try:
+                    converted = int(text) if text.lstrip("-").isdigit() else float(text)
+                except ValueError:
+                    converted = _FAIL
+            elif kind == "boolean":
+                lowered = text.lower()
+                converted = True if lowered in ("1", "true", "yes") else False if lowered in ("0", "false", "no") else _FAIL
+            elif kind == "date":
+                parsed, ambiguity = self.display.parse(text)
+                converted = parsed if parsed else _FAIL
+                if parsed:
+                    fields[column] = parsed  # as stored, like the typed column: not the display format
+                if ambiguity:
+                    self.display.warn_once(("ambiguous", column), f"Stream {self.converter.stream_name}: column "
+                                           f"{column}: {ambiguity} Kept verbatim in _snipeit_unparsed.")
+            if converted is _FAIL:
+                unparsed = unparsed or {}
+                unparsed[column] = value
+                converted = None
+                self.converter.warn(column, value)
+            flat[column] = converted
+            if converted is None or type(converted) in native:
+                pending.pop(column, None)
+            else:
+                pending[column] = None
+        return unparsed
+
+
+# --- One row ---------------------------------------------------------------------------------------------
+
 class RecordNormalizer:
     """Turns one Snipe-IT row into a flat, typed warehouse record, driven by the stream's JSON schema.
 
-    Quirks handled (sample row: ``{"name": "Design Laptop &amp; Dock", "model": {"id": 7, "name": "MacBook Pro 14&quot;"},
-    "updated_at": {"datetime": "2025-05-20 14:03:11", "formatted": "2025-05-20 02:03 PM"}, "purchase_cost": "2,499.00",
-    "notes": "Bought for <strong>design</strong> &amp; QA", "custom_fields": {"MAC Address": {"field":
-    "_snipeit_mac_address_1", "value": "a4:83:e7:00:11:22", ...}}, "available_actions": {...}}``):
+    Quirk: rows are nested, HTML-escaped display objects, not table rows: ``{"name": "Design Laptop &amp; Dock",
+    "model": {"id": 7, "name": "MacBook Pro 14&quot;"}, "updated_at": {"datetime": "2025-05-20 14:03:11",
+    "formatted": "2025-05-20 02:03 PM"}, "purchase_cost": "2,499.00", "notes": "Bought for <strong>design</strong>
+    &amp; QA", "custom_fields": {...}, "available_actions": {...}}``. This does the per-row part:
 
-    * nested objects → underscore columns (``model_name``, ``updated_at_datetime``); lists → JSON text;
+    * nested objects → underscore columns (``model_name``, ``updated_at_datetime``); lists → JSON text; a null
+      reference (``"company": null``) writes no column of its own;
     * every string HTML-unescaped once (``e()`` escapes exactly once); Markdown-rendered notes (``html_fields``)
       → the Markdown the user typed (:class:`_ParsedownToMarkdown`);
-    * naive datetimes in the instance time zone → ISO-8601 UTC; money strings in the instance's number
-      format → numbers; counts sent as strings (departments ``users_count``) → integers; ``"36 months"`` (models
-      ``eol``, ``warranty_months``, depreciation ``months``) → 36, ``"None"`` → null;
     * ``formatted`` and the caller-dependent ``available_actions`` dropped (the ``formatted`` strings first teach
       :class:`DateDisplayFormat` the instance's display format);
-    * hardware ``custom_fields`` (keyed by display name, ``[]`` before v6.0.13) → ``{db_column: value}``, and each
-      field with a column of its own typed: NUMERIC → number, BOOLEAN → boolean, DATE (sent in the display
-      format) → ``YYYY-MM-DD``, ``"ENCRYPTED"`` (the token may not decrypt it) → null.
+    * older versions' shapes: a plain string under ``<x>`` where the schema has ``<x>_datetime`` / ``<x>_date``,
+      a date object where it has a plain string, models' pre-v6.1 ``eol`` date object.
 
-    A value that cannot be converted losslessly becomes null in its column and is kept verbatim in
-    ``_snipeit_unparsed`` ({column: original}), with one warning per stream and column, so nothing is lost
-    and the sync does not stop.
+    Values not yet of their column's type go to :class:`ColumnConverter` (hardware custom fields first to
+    :class:`CustomFieldColumns`). A value that cannot be converted losslessly becomes null in its column and is kept
+    verbatim in ``_snipeit_unparsed`` ({column: original}), with one warning per stream and column, so nothing is
+    lost and the sync does not stop.
     """
 
     def __init__(self, schema: Mapping[str, Any], config: Mapping[str, Any], stream_name: str,
@@ -952,13 +1241,7 @@ class RecordNormalizer:
         self.kinds: Dict[str, str] = {k: _column_kind(p) for k, p in schema.get("properties", {}).items()}
         self.html_fields = frozenset(html_fields)
         self.raw_fields = frozenset(raw_fields)
-        tz_name = str(config.get("timezone") or "UTC")
-        self.tz = None if tz_name in ("UTC", "Etc/UTC", "Z") else ZoneInfo(tz_name)
-        if config.get("number_format") == "1.234,56":
-            self.thousands, self.decimal = ".", ","
-        else:
-            self.thousands, self.decimal = ",", "."
-        self._warned: set = set()
+        self.converter = ColumnConverter(self.kinds, config, stream_name)
         self.display = DateDisplayFormat.for_config(config)
         # Per stream, not per row: columns the schema wants as <x>_datetime / <x>_date (older versions or
         # invalid values send a plain string under <x>), and the object columns kept whole. A base that is a
@@ -970,14 +1253,13 @@ class RecordNormalizer:
         # (company_id, purchase_date_date): no column of its own, always null, is written for it.
         self._null_objects = frozenset(k[:i] for k in self.kinds for i, c in enumerate(k) if c == "_" and i) \
             - frozenset(self.kinds)
-        # Per column, the value types that already are the column's type: everything else is converted.
-        self._native_types = {k: _NATIVE_TYPES[v] for k, v in self.kinds.items() if v in _NATIVE_TYPES}
-        self._converted_from_str = frozenset(k for k, v in self._native_types.items() if str not in v)
+        self._native_types = self.converter.native_types
+        self._converted_from_str = self.converter.converted_from_str
         # Hardware custom fields promoted to typed columns by HardwareSchemaWithCustomFields.
-        self._custom_field_columns = [(k, self.kinds[k]) for k, p in schema.get("properties", {}).items()
-                                      if p.get("x-snipeit-custom-field")]
+        promoted = [(k, self.kinds[k]) for k, p in schema.get("properties", {}).items()
+                    if p.get("x-snipeit-custom-field")]
+        self.custom_fields = CustomFieldColumns(promoted, self.converter, self.display) if promoted else None
 
-    # -- public -------------------------------------------------------------------------------------
     def normalize(self, row: Mapping[str, Any]) -> Dict[str, Any]:
         flat: Dict[str, Any] = {}
         # Columns whose value is not yet of the column's type, found while flattening: one pass over the
@@ -990,25 +1272,24 @@ class RecordNormalizer:
                 pending.pop(base, None)
                 pending[target] = None
         unparsed: Optional[Dict[str, Any]] = None
-        if self._custom_field_columns:
-            unparsed = self._promote_custom_fields(flat, pending)
-        kinds, convert = self.kinds, self._convert
+        if self.custom_fields is not None:
+            unparsed = self.custom_fields.promote(flat, pending)
+        convert = self.converter.by_column
         for key in pending:
             value = flat[key]
-            converted = convert(kinds[key], value)
+            converted = convert[key](value)
             if converted is _FAIL:
                 if unparsed is None:
                     unparsed = {}
                 unparsed[key] = value
                 flat[key] = None
-                self._warn(key, value)
+                self.converter.warn(key, value)
             else:
                 flat[key] = converted
         if unparsed:
             flat["_snipeit_unparsed"] = unparsed
         return flat
 
-    # -- flattening ---------------------------------------------------------------------------------
     def _flatten(self, obj: Mapping[str, Any], prefix: str, out: Dict[str, Any], pending: Dict[str, None]) -> None:
         # Hot path (~60 values a row): exact type checks (JSON gives exact types). Nested objects recurse:
         # inlining that level saved ~0.5 µs a row (~1 % of a read), not worth a second copy of this loop.
@@ -1036,7 +1317,7 @@ class RecordNormalizer:
                     self._flatten(value, name + "_", out, pending)
                     continue
                 if name == "custom_fields":
-                    value = self._custom_fields(value)
+                    value = CustomFieldColumns.by_column(value)
                 elif name in self._object_columns:
                     value = _unescape_deep(value)
                 elif "formatted" in value and "date" in value and name + "_date" in kinds:
@@ -1047,12 +1328,10 @@ class RecordNormalizer:
                 else:  # an older version sent a date object where the schema expects a plain string
                     value = value.get("datetime") or value.get("date") if "formatted" in value else \
                         json.dumps(_unescape_deep(value), ensure_ascii=False, separators=(",", ":"))
-            elif value_type is list:
-                if name == "custom_fields":  # pre-v6.0.13 sends [] for assets without a fieldset
-                    value = {}
-                else:
-                    value = json.dumps(value if name in self.raw_fields else _unescape_deep(value),
-                                       ensure_ascii=False, separators=(",", ":"))
+            elif value_type is list:  # custom_fields: pre-v6.0.13 sends [] for an asset without a fieldset
+                value = {} if name == "custom_fields" else json.dumps(
+                    value if name in self.raw_fields else _unescape_deep(value),
+                    ensure_ascii=False, separators=(",", ":"))
             elif value is None and name in self._null_objects:
                 continue
             out[name] = value
@@ -1060,184 +1339,6 @@ class RecordNormalizer:
                 native = native_types.get(name)
                 if native is not None and type(value) not in native:
                     pending[name] = None
-
-    def _promote_custom_fields(self, flat: Dict[str, Any], pending: Dict[str, None]) -> Optional[Dict[str, Any]]:
-        """Custom field values are raw user input (not number-formatted): NUMERIC → a number (an integer when it is
-        one), BOOLEAN → bool, DATE → YYYY-MM-DD (sent in the instance's display format, see DateDisplayFormat);
-        "ENCRYPTED" (a field the token may not decrypt) → null. Runs before the typed pass, which then leaves these
-        columns alone. The custom_fields object gets the same dates and nulls, so both say what the instance
-        stores."""
-        fields = flat.get("custom_fields") or {}
-        unparsed: Optional[Dict[str, Any]] = None
-        for column, kind in self._custom_field_columns:
-            value = fields.get(column)
-            if value is None or value == "ENCRYPTED":
-                flat[column] = None
-                if value is not None:
-                    fields[column] = None  # the custom_fields object holds stored values too: none readable here
-                pending.pop(column, None)
-                continue
-            converted: Any = value
-            text = str(value).strip()
-            if kind == "number":
-                try:
-                    converted = int(text) if text.lstrip("-").isdigit() else float(text)
-                except ValueError:
-                    converted = _FAIL
-            elif kind == "boolean":
-                lowered = text.lower()
-                converted = True if lowered in ("1", "true", "yes") else False if lowered in ("0", "false", "no") else _FAIL
-            elif kind == "date":
-                parsed, ambiguity = self.display.parse(text)
-                converted = parsed if parsed else _FAIL
-                if parsed:
-                    fields[column] = parsed  # as stored, like the typed column: not the display format
-                if ambiguity:
-                    self.display._warn_once(("ambiguous", column), f"Stream {self.stream_name}: column {column}: "
-                                            f"{ambiguity} Kept verbatim in _snipeit_unparsed.")
-            if converted is _FAIL:
-                unparsed = unparsed or {}
-                unparsed[column] = value
-                converted = None
-                self._warn(column, value)
-            flat[column] = converted
-            if converted is None or type(converted) in self._native_types.get(column, ()):
-                pending.pop(column, None)
-            else:
-                pending[column] = None
-        return unparsed
-
-    @staticmethod
-    def _custom_fields(value: Mapping[str, Any]) -> Dict[str, Any]:
-        fields: Dict[str, Any] = {}
-        for display_name, spec in value.items():
-            if isinstance(spec, dict):
-                column = spec.get("field") or display_name
-                raw = spec.get("value")
-                fields[column] = (_unescape(raw) or None) if isinstance(raw, str) else raw
-            else:
-                fields[display_name] = _unescape_deep(spec)
-        return fields
-
-    # -- typing -------------------------------------------------------------------------------------
-    def _convert(self, kind: str, value: Any) -> Any:
-        if kind == "date-time":
-            return self._datetime(value)
-        if kind == "months":
-            if isinstance(value, int) and not isinstance(value, bool):
-                return value
-            if isinstance(value, str):
-                text = value.strip()
-                if text in ("", "None"):  # models without an EOL: "None"
-                    return None
-                match = _MONTHS.match(text)  # "36 months" (the word is translated: "36 Monate")
-                return int(match.group(1)) if match else _FAIL
-            return _FAIL
-        if kind == "plain_number":
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                return value
-            try:
-                return float(value) if isinstance(value, str) and value.strip() else _FAIL
-            except ValueError:
-                return _FAIL
-        if kind == "string":
-            if isinstance(value, str):
-                return value or None  # e(null) is "": the API cannot tell empty from unknown
-            if isinstance(value, (dict, list)):
-                return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-            if isinstance(value, bool):
-                return "true" if value else "false"
-            return str(value)
-        if kind == "integer":
-            if isinstance(value, bool):
-                return int(value)
-            if isinstance(value, int):
-                return value
-            if isinstance(value, str):
-                text = value.strip().replace(self.thousands, "") if value.strip() else value
-                if text == "":
-                    return None
-                if text.lstrip("-").isdigit():
-                    return int(text)
-                return _FAIL
-            if isinstance(value, float) and value.is_integer():
-                return int(value)
-            return _FAIL
-        if kind == "number":
-            if isinstance(value, bool):
-                return _FAIL
-            if isinstance(value, (int, float)):
-                return value
-            if isinstance(value, str):
-                return self._money(value)
-            return _FAIL
-        if kind == "boolean":
-            if isinstance(value, bool):
-                return value
-            if value in (0, 1, "0", "1"):
-                return bool(int(value))
-            if isinstance(value, str) and value.lower() in ("true", "false"):
-                return value.lower() == "true"
-            return _FAIL
-        if kind == "date":
-            if isinstance(value, str):
-                if value == "":
-                    return None
-                return value if _DATE.match(value) and _valid_date(value) else _FAIL
-            return _FAIL
-        if kind == "object":
-            return value if isinstance(value, dict) else _FAIL
-        return value
-
-    def _datetime(self, value: Any) -> Any:
-        if not isinstance(value, str):
-            return _FAIL
-        if value == "":
-            return None
-        if not _NAIVE_DATETIME.match(value):
-            return _FAIL
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            return _FAIL
-        if self.tz is None:
-            return value[:10] + "T" + value[11:] + "Z"
-        return parsed.replace(tzinfo=self.tz).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-    def _money(self, value: str) -> Any:
-        text = value.strip()
-        if text == "":
-            return None
-        text = text.replace(self.thousands, "").replace(self.decimal, ".")
-        try:
-            number = float(text)
-        except ValueError:
-            return _FAIL
-        return number
-
-    def _warn(self, key: str, value: Any) -> None:
-        if key not in self._warned:
-            self._warned.add(key)
-            LOGGER.warning(
-                f"Stream {self.stream_name}: column {key} got {str(value)[:80]!r}, which is not a valid "
-                f"{self.kinds.get(key)}; it is written as null and kept verbatim in _snipeit_unparsed."
-            )
-
-
-_FAIL = object()
-_MONTHS = re.compile(r"^(-?\d+)(?:\s+\D+)?$")
-# Value types a column of each kind takes as they are; type() is exact, so a bool is not an integer here.
-_NATIVE_TYPES = {"string": frozenset((str,)), "integer": frozenset((int,)), "number": frozenset((int, float)),
-                 "boolean": frozenset((bool,)), "object": frozenset((dict,)), "date": frozenset(),
-                 "date-time": frozenset(), "months": frozenset((int,)), "plain_number": frozenset((int, float))}
-
-
-def _valid_date(value: str) -> bool:
-    try:
-        date.fromisoformat(value)  # callers checked the YYYY-MM-DD shape; this checks the day exists
-        return True
-    except ValueError:
-        return False
 
 
 # --------------------------------------------------------------------------------------------------
