@@ -1169,7 +1169,9 @@ class CustomFieldColumns:
 
     def promote(self, flat: Dict[str, Any], pending: Dict[str, None]) -> Optional[Dict[str, Any]]:
         """Fills the promoted columns of ``flat`` from its ``custom_fields``; returns their unparsed values."""
-        fields = flat.get("custom_fields") or {}
+        fields = flat.get("custom_fields")
+        if not isinstance(fields, dict):
+            fields = {}  # not the API's shape: the typed pass keeps it verbatim in _snipeit_unparsed, with a warning
         unparsed: Optional[Dict[str, Any]] = None
         for column, kind, native in self.columns:
             value = fields.get(column)

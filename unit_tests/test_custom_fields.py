@@ -56,3 +56,17 @@ def test_custom_field_values_are_typed_columns_and_encrypted_ones_null():
     assert record.get("_snipeit_on_loan_3") is None
     assert record.get("_snipeit_bought_4") is None and record["_snipeit_unparsed"] == {"_snipeit_bought_4": "someday"}
     assert [r.path for r in m.request_history].count("/api/v1/fields") == 1  # once per sync, not per pass
+
+
+def test_custom_fields_in_a_shape_the_api_never_sends_are_kept_verbatim_not_a_crash():
+    row = fixture_row("hardware")
+    row["custom_fields"] = "not an object"
+    with requests_mock.Mocker() as m:
+        m.get(f"{API}/fields", json=FIELDS)
+        mock_page(m, "hardware", 0, page([]), status="Archived")
+        mock_page(m, "hardware", 0, page([row]))
+        output = run_read("hardware")
+    [record] = records_of(output)
+    assert record.get("custom_fields") is None and record["_snipeit_unparsed"] == {"custom_fields": "not an object"}
+    assert record.get("_snipeit_ram_2") is None
+    assert not output.errors
