@@ -31,6 +31,7 @@ from airbyte_cdk.sources.declarative.requesters.paginators.strategies.offset_inc
 from airbyte_cdk.sources.declarative.requesters.requester import Requester
 from airbyte_cdk.sources.declarative.retrievers.retriever import Retriever
 from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
+from airbyte_cdk.sources.declarative.validators.validation_strategy import ValidationStrategy
 from airbyte_cdk.sources.declarative.transformations.config_transformations.config_transformation import (
     ConfigTransformation,
 )
@@ -67,7 +68,8 @@ class SnipeItConfigNormalizer(ConfigTransformation):
     Quirk: users paste the instance root in several shapes (``https://snipe.example.com/``,
     ``https://snipe.example.com/api/v1``). The API lives at ``<root>/api/v1``, so ``base_url`` is reduced
     to the root and ``api_url`` derived from it. ``start_date`` may be a date or a date-time and becomes the
-    cursor's format. Invalid values are left untouched here: :class:`SnipeItConfigValidation` names them.
+    cursor's format; absent optional settings get their defaults. Invalid values are left untouched here:
+    :class:`SnipeItSettingCheck` names them.
     """
 
     def transform(self, config: MutableMapping[str, Any]) -> None:
@@ -90,6 +92,8 @@ class SnipeItConfigNormalizer(ConfigTransformation):
                 config["start_date"] = parsed
         elif start is not None and not start:
             config.pop("start_date", None)
+        for setting, default in SETTING_DEFAULTS.items():
+            config.setdefault(setting, default)
 
 
 def _parse_start_date(value: str) -> Optional[str]:
@@ -119,65 +123,22 @@ def _token_problem(token: str) -> Optional[str]:
     return None
 
 
-def _whole_number(config: Mapping[str, Any], field: str, default: int, low: int, high: Optional[int],
-                  message: str) -> None:
-    value = config.get(field, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
-        raise _config_error(message.format(value=value))
+def _whole_number(field: str, low: int, high: Optional[int], message: str) -> Callable[[Any], None]:
+    def check(value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+            raise _config_error(message.format(value=value))
+    return check
 
 
-# Numeric settings: (field, default, lowest, highest, message). A value out of range is refused by name; 0 workers
-# would otherwise reach the CDK's thread pool as an AssertionError with no word of which setting it was.
-_WHOLE_NUMBERS = (
-    ("page_size", 500, 1, 500, "page_size must be a whole number from 1 to 500, got {value!r}."),
-    ("requests_per_minute", 120, 1, None, "requests_per_minute must be a positive whole number, got {value!r}."),
-    ("pages_in_flight", DEFAULT_PAGES_IN_FLIGHT, 1, 8, "pages_in_flight must be a whole number from 1 to 8, got {value!r}."),
-    ("num_workers", 4, 1, 8, "num_workers must be a whole number from 1 to 8, got {value!r}."),
-)
-
-
-def validate_config(config: Mapping[str, Any]) -> None:
-    """Raise a config error that names the field and what is wrong with it.
-
-    Why not the spec's JSON schema or ``config_normalization_rules.validations`` alone: their messages are the
-    schema validator's (``500.5 is not of type 'integer'``), and some rules are not a schema (a start_date in the
-    future, a ca_bundle that cannot be read, a token that cannot be sent in a header)."""
-    _validate_connection(config)
-    for field, default, low, high, message in _WHOLE_NUMBERS:
-        _whole_number(config, field, default, low, high, message)
-    tz = config.get("timezone") or "UTC"
-    try:
-        ZoneInfo(str(tz))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise _config_error(f"timezone '{tz}' is not an IANA time zone name (e.g. UTC, Europe/Berlin, America/New_York).")
-    number_format = config.get("number_format", NUMBER_FORMATS[0])
-    if number_format not in NUMBER_FORMATS:
-        raise _config_error(f"number_format '{number_format}' is unknown: use one of {', '.join(NUMBER_FORMATS)}.")
-    start = config.get("start_date")
-    if start and not isinstance(start, str):
-        raise _config_error(f"start_date must be a string (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ), got {start!r}.")
-    if start and not _parse_start_date(str(start).strip()):
-        raise _config_error(f"start_date '{start}' is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ.")
-    if start and _parse_start_date(str(start).strip()) > datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"):
-        raise _config_error(f"start_date '{start}' is in the future: no row was updated after it, so nothing would be "
-                            "synced. Use a past date, or leave start_date empty to sync everything.")
-    window = config.get("rate_limit_window_seconds", 60)
-    if isinstance(window, bool) or not isinstance(window, (int, float)) or not 0 < window <= 600:
-        raise _config_error(f"rate_limit_window_seconds must be a number of seconds from 1 to 600, got {window!r}.")
-    include_deleted = config.get("include_deleted", False)
-    if not isinstance(include_deleted, bool):
-        raise _config_error(f"include_deleted must be true or false, got {include_deleted!r}.")
-
-
-def _validate_connection(config: Mapping[str, Any]) -> None:
-    """api_token, base_url and ca_bundle: what decides whether a request can be sent at all."""
-    token = config.get("api_token")
+def _check_token(token: Any) -> None:
     if not isinstance(token, str) or not token.strip():
         raise _config_error("api_token is empty: paste a Snipe-IT personal access token (user menu → Manage API Keys).")
     problem = _token_problem(token.strip())
     if problem:
         raise _config_error(problem)
-    base = config.get("base_url")
+
+
+def _check_base_url(base: Any) -> None:
     if not isinstance(base, str) or not base.strip():
         raise _config_error("base_url is empty: give the Snipe-IT instance root, e.g. https://snipe.example.com")
     match = re.match(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<host>[^/?#]+)(?P<path>[^?#]*)$", base)
@@ -185,15 +146,100 @@ def _validate_connection(config: Mapping[str, Any]) -> None:
         raise _config_error(f"base_url '{base}' is not a URL: it must start with https:// (or http://), e.g. https://snipe.example.com")
     if match["scheme"].lower() not in ("http", "https"):
         raise _config_error(f"base_url '{base}' uses {match['scheme']}://; only http:// and https:// are supported.")
-    ca_bundle = config.get("ca_bundle")
-    if ca_bundle not in (None, ""):
-        # Checked whatever the URL's scheme: a path that does not exist is a mistake even while base_url is http.
-        if not isinstance(ca_bundle, str):
-            raise _config_error(f"ca_bundle must be the path of a PEM file, got {type(ca_bundle).__name__}.")
-        if not os.path.isfile(ca_bundle) or not os.access(ca_bundle, os.R_OK):
-            what = "is a directory" if os.path.isdir(ca_bundle) else "does not exist or cannot be read"
-            raise _config_error(f"ca_bundle '{ca_bundle}' {what}: give the path of the PEM file of the CA that "
-                                "signed the instance's certificate, or remove ca_bundle.")
+
+
+def _check_timezone(tz: Any) -> None:
+    try:
+        ZoneInfo(str(tz or "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _config_error(f"timezone '{tz}' is not an IANA time zone name (e.g. UTC, Europe/Berlin, America/New_York).")
+
+
+def _check_number_format(number_format: Any) -> None:
+    if number_format not in NUMBER_FORMATS:
+        raise _config_error(f"number_format '{number_format}' is unknown: use one of {', '.join(NUMBER_FORMATS)}.")
+
+
+def _check_start_date(start: Any) -> None:
+    if start and not isinstance(start, str):
+        raise _config_error(f"start_date must be a string (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ), got {start!r}.")
+    if start and not _parse_start_date(str(start).strip()):
+        raise _config_error(f"start_date '{start}' is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ.")
+    if start and _parse_start_date(str(start).strip()) > datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"):
+        raise _config_error(f"start_date '{start}' is in the future: no row was updated after it, so nothing would be "
+                            "synced. Use a past date, or leave start_date empty to sync everything.")
+
+
+def _check_window(window: Any) -> None:
+    if isinstance(window, bool) or not isinstance(window, (int, float)) or not 0 < window <= 600:
+        raise _config_error(f"rate_limit_window_seconds must be a number of seconds from 1 to 600, got {window!r}.")
+
+
+def _check_include_deleted(include_deleted: Any) -> None:
+    if not isinstance(include_deleted, bool):
+        raise _config_error(f"include_deleted must be true or false, got {include_deleted!r}.")
+
+
+def _check_ca_bundle(ca_bundle: Any) -> None:
+    if ca_bundle in (None, ""):
+        return
+    # Checked whatever the URL's scheme: a path that does not exist is a mistake even while base_url is http.
+    if not isinstance(ca_bundle, str):
+        raise _config_error(f"ca_bundle must be the path of a PEM file, got {type(ca_bundle).__name__}.")
+    if not os.path.isfile(ca_bundle) or not os.access(ca_bundle, os.R_OK):
+        what = "is a directory" if os.path.isdir(ca_bundle) else "does not exist or cannot be read"
+        raise _config_error(f"ca_bundle '{ca_bundle}' {what}: give the path of the PEM file of the CA that "
+                            "signed the instance's certificate, or remove ca_bundle.")
+
+
+# One check per setting, in the order a user reads the form; the manifest declares one DpathValidator per entry.
+# 0 workers would otherwise reach the CDK's thread pool as an AssertionError with no word of which setting it was.
+SETTING_CHECKS: Dict[str, Callable[[Any], None]] = {
+    "api_token": _check_token,
+    "base_url": _check_base_url,
+    "page_size": _whole_number("page_size", 1, 500, "page_size must be a whole number from 1 to 500, got {value!r}."),
+    "timezone": _check_timezone,
+    "number_format": _check_number_format,
+    "start_date": _check_start_date,
+    "requests_per_minute": _whole_number("requests_per_minute", 1, None,
+                                         "requests_per_minute must be a positive whole number, got {value!r}."),
+    "pages_in_flight": _whole_number("pages_in_flight", 1, 8, "pages_in_flight must be a whole number from 1 to 8, got {value!r}."),
+    "num_workers": _whole_number("num_workers", 1, 8, "num_workers must be a whole number from 1 to 8, got {value!r}."),
+    "rate_limit_window_seconds": _check_window,
+    "include_deleted": _check_include_deleted,
+    "ca_bundle": _check_ca_bundle,
+}
+REQUIRED_SETTINGS = ("api_token", "base_url")
+# What an absent optional setting means (the spec's defaults). The normaliser writes them into the config, so every
+# component reads one value and each declared check has a value to check (a DpathValidator skips an absent key
+# with an INFO line per key and per command).
+SETTING_DEFAULTS: Dict[str, Any] = {
+    "page_size": 500, "timezone": "UTC", "number_format": NUMBER_FORMATS[0],
+    "requests_per_minute": 120, "pages_in_flight": DEFAULT_PAGES_IN_FLIGHT, "num_workers": 4,
+    "rate_limit_window_seconds": 60, "include_deleted": False, "ca_bundle": "",
+}  # start_date has none: absent is "everything" (its check is skipped then, with one INFO line)
+
+
+@dataclass
+class SnipeItSettingCheck(ValidationStrategy):
+    """One setting's check, declared in the manifest's ``config_normalization_rules.validations`` (a ``DpathValidator``
+    per setting): ``{"page_size": 1000}`` → ``page_size must be a whole number from 1 to 500, got 1000.``
+
+    Why not ``ValidateAdheresToSchema``: its message is the schema validator's (``1000 is greater than the maximum of
+    500``), without what to do, and some rules are not a schema (a start_date in the future, a ca_bundle that cannot
+    be read, a token that cannot be sent in an HTTP header)."""
+
+    setting: str
+
+    def validate(self, value: Any) -> None:
+        SETTING_CHECKS[self.setting](value)
+
+
+def validate_config(config: Mapping[str, Any]) -> None:
+    """Every setting's check, as the manifest's validations run them: for ``main.py``, before the CDK is started."""
+    for setting, check in SETTING_CHECKS.items():
+        if setting in config or setting in REQUIRED_SETTINGS:
+            check(config.get(setting))
 
 
 class _RowsWithoutCursorFilter(logging.Filter):
@@ -1933,7 +1979,6 @@ class SnipeItRetriever(Retriever):
     max_body_retries: int = 3
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        validate_config(self.config)
         self._parameters = parameters
         self.name = self.name or parameters.get("name", "")
         self.sort_key: str = parameters.get("sort_key", "id")

@@ -35,7 +35,7 @@ def test_valid_configs_are_normalised(base_url, start_date, expected_api_url, ex
     assert config.get("start_date") == expected_start
 
 
-@pytest.mark.parametrize("overrides, message", [
+INVALID = [
     ({"api_token": ""}, "api_token is empty"),
     ({"api_token": "   "}, "api_token is empty"),
     ({"base_url": "snipe.example.com"}, "is not a URL"),
@@ -50,7 +50,14 @@ def test_valid_configs_are_normalised(base_url, start_date, expected_api_url, ex
     ({"pages_in_flight": 0}, "pages_in_flight"),
     ({"pages_in_flight": 9}, "pages_in_flight"),
     ({"pages_in_flight": "2"}, "pages_in_flight"),
-])
+    ({"num_workers": 0}, "num_workers must be a whole number from 1 to 8"),
+    ({"rate_limit_window_seconds": 0}, "rate_limit_window_seconds"),
+    ({"include_deleted": "yes"}, "include_deleted must be true or false"),
+    ({"ca_bundle": "/nonexistent/ca.pem"}, "ca_bundle '/nonexistent/ca.pem' does not exist"),
+]
+
+
+@pytest.mark.parametrize("overrides, message", INVALID)
 def test_invalid_configs_fail_check_with_a_message_naming_the_field(tmp_path, overrides, message):
     config = make_config(**overrides)
     config_path = tmp_path / "config.json"
@@ -120,3 +127,24 @@ def test_discover_lists_ten_incremental_streams_with_typed_key_columns():
     assert hardware["purchase_cost"]["type"] == ["null", "number"]
     assert hardware["purchase_date_date"]["format"] == "date"
     assert hardware["byod"]["type"] == ["null", "boolean"]
+
+
+@pytest.mark.parametrize("overrides, message", INVALID)
+def test_the_manifests_declared_validations_name_the_field_without_main_py(overrides, message):
+    # What the manifest-only runtime and the Builder run: the source built from the manifest, no pre-check of run.py.
+    config = make_config(**overrides)
+    source = SourceSnipeit(config=config)
+    with pytest.raises(Exception) as raised:
+        source.streams(config)
+    assert message in str(raised.value)
+
+
+def test_every_setting_check_is_declared_in_the_manifest():
+    import yaml
+
+    from source_snipeit.components import SETTING_CHECKS
+
+    manifest = yaml.safe_load((ROOT / "manifest.yaml").read_text())
+    declared = [(v["field_path"], v["validation_strategy"]["setting"])
+                for v in manifest["spec"]["config_normalization_rules"]["validations"]]
+    assert declared == [([setting], setting) for setting in SETTING_CHECKS]
