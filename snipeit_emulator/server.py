@@ -79,11 +79,12 @@ def _expects_json(headers):
 
 
 class Response:
-    __slots__ = ("status", "headers", "body", "rows")
+    __slots__ = ("status", "headers", "body", "rows", "throttle_key")
 
     def __init__(self, status, body=b"", headers=None, ctype="application/json", rows=0):
         self.status = status
         self.rows = rows  # rows in a list answer: what the per-row server cost is charged on
+        self.throttle_key = None  # the user whose window X-RateLimit-Remaining reports (set by handle_api)
         if isinstance(body, str):
             body = body.encode("utf-8")
         self.body = body
@@ -304,6 +305,18 @@ class Emulator:
             st[1] += 1
             return True, limit, limit - st[1], retry
 
+    def _throttle_remaining(self, key):
+        """What ``X-RateLimit-Remaining`` says once the request has been served: Laravel's ThrottleRequests hits
+        before ``$next($request)`` and reads ``retriesLeft()`` after it, so the header counts every request of
+        that user hit while this one was being served (and a window that expired meanwhile counts none)."""
+        limit = int(self.settings["rate_limit"])
+        window = float(self.settings["rate_window_seconds"])
+        with self.lock:
+            st = self._throttle.get(key)
+            if st is None or time.monotonic() - st[0] >= window:
+                return limit
+            return max(0, limit - st[1])
+
     def handle_api(self, method, path, query, headers):
         """Full API pipeline (auth -> throttle -> route). Returns a Response."""
         if not (path == "/api/v1" or path.startswith("/api/v1/")):
@@ -332,8 +345,9 @@ class Emulator:
                                                  ("X-RateLimit-Remaining", "0")])
             return json_response(429, {"status": "error", "messages": "Too many requests", "payload": None})
         resp = self._route(method, path, query, headers, grant)
+        resp.throttle_key = grant.user_id
         resp.headers.append(("X-RateLimit-Limit", str(limit)))
-        resp.headers.append(("X-RateLimit-Remaining", str(remaining)))
+        resp.headers.append(("X-RateLimit-Remaining", str(self._throttle_remaining(grant.user_id))))
         return resp
 
     def _route(self, method, path, query, headers, grant):
@@ -382,7 +396,7 @@ class Emulator:
         except ServerError:
             return Response(500, pretty_json({"message": "Server Error"}))
 
-    def serve_with_cost(self, method, path, query, headers):
+    def serve_with_cost(self, method, path, query, headers, entry=None):
         """handle_api() inside the real server's cost model: a worker (of ``workers``) is held for the request,
         which costs ``latency_fixed_seconds`` plus ``latency_per_row_seconds`` per row it returns (a v8.1.4 with 4
         PHP workers: about 0.06 s + 1.1 ms per asset row), the emulator's own time included. Requests beyond
@@ -391,6 +405,8 @@ class Emulator:
         if sem is not None:
             sem.acquire()
         started = time.monotonic()
+        if entry is not None:
+            entry["counted"] = time.time()  # a worker took it: the throttle counts it now
         with self.lock:
             self._in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
@@ -405,6 +421,9 @@ class Emulator:
                 with self.lock:
                     self.server_seconds += cost
                 time.sleep(max(0.0, cost - (time.monotonic() - started)))
+                if resp.throttle_key is not None:  # read after the request's work, as Laravel does
+                    left = str(self._throttle_remaining(resp.throttle_key))
+                    resp.headers = [(k, left if k == "X-RateLimit-Remaining" else v) for k, v in resp.headers]
             return resp
         finally:
             with self.lock:
@@ -616,8 +635,9 @@ class _Handler(BaseHTTPRequestHandler):
         if delay > 0:
             time.sleep(delay)
         headers = {k: v for k, v in self.headers.items()}
-        resp = emu.serve_with_cost(method, path, query, _CaseInsensitive(headers))
+        resp = emu.serve_with_cost(method, path, query, _CaseInsensitive(headers), entry)
         entry["status"] = resp.status
+        entry["remaining"] = next((v for k, v in resp.headers if k == "X-RateLimit-Remaining"), None)
         entry["rows"] = resp.rows  # what the cost model charged per row (benchmarks compute their floor from it)
         if action == "truncate":
             self._send(resp, mode="truncate")

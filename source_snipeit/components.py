@@ -491,12 +491,19 @@ class RequestPacer:
     that opens at the first request; the 121st gets a 429 with no ``Retry-After`` and the rest of the window
     is lost. Every answer tells what is left (``X-RateLimit-Limit: 120``, ``X-RateLimit-Remaining: 88``), counting
     every client of that user: a sync that starts right after another one, or while a script uses the API.
-    The pacer keeps a sliding log of requests and never has more than the budget in it within one window (plus
-    a second of margin for network jitter), so it cannot trip the server's window on its own. From each answer
-    it sets the log to what the server counts plus what we have in flight: requests spent by others are added
-    (timestamped now, so they expire no earlier than the server forgets them), and when the server reports a
-    new window the requests it no longer counts are dropped. One request of the server's limit is always left
-    unspent, so the first request of the next sync, sent before it can know what is left, never meets a 429.
+
+    The pacer keeps a log of requests and never has more than the budget in it. A request is counted by the
+    server when a PHP worker takes it, which may be long after it was sent (the workers are busy) but never after
+    its answer arrived; so a request stays in the log while it is in flight and for a window (plus a second of
+    margin) after its answer. Whatever window the server counts it in has closed by then, however long it queued.
+
+    From each answer the log is set to what the server counts plus what the server may have counted since:
+    requests spent by others are added (timestamped now, so they expire no earlier than the server forgets them),
+    and when the server reports a new window the requests it no longer counts are dropped. "May have counted
+    since" is every request sent after this one, and every one still in flight when it was sent: threads read
+    their answers in any order, and an answer overtaken by a later one reports a count that is already stale
+    (it is not a new window). One request of the server's limit is always left unspent, so the first request of
+    the next sync, sent before it can know what is left, never meets a 429.
     """
 
     _instances: Dict[int, Tuple[Mapping[str, Any], "RequestPacer"]] = {}
@@ -507,9 +514,13 @@ class RequestPacer:
         self.configured_budget = max(1, requests_per_minute)
         self.budget = self.configured_budget
         self.window_seconds = window_seconds
-        self._sent: Deque[float] = deque()  # requests counted against the budget (ours and other clients')
-        self._own: Deque[float] = deque()  # ours alone
+        # Answered requests still counted against the budget (ours and other clients'), by answer time;
+        # the _in_flight requests count too, until their answer.
+        self._sent: Deque[float] = deque()
+        self._own: Deque[float] = deque()  # ours alone (answered; with _in_flight: all ours the server may count)
         self._in_flight = 0
+        self._answered = 0  # our requests answered (or failed) so far
+        self._ticket = threading.local()  # per thread: how many were answered when its request was sent
         self._lock = threading.Lock()
         self.requests_sent = 0
         # Set when the instance refused the token (401, redirect to login, wrong URL): every stream of the
@@ -550,27 +561,35 @@ class RequestPacer:
         while self._own and self._own[0] <= horizon:
             self._own.popleft()
 
-    def wait_for_slot(self) -> None:
-        """Blocks until a request may be sent; each call must be followed by :meth:`release`."""
+    def _counted(self) -> int:
+        return len(self._sent) + self._in_flight
+
+    def wait_for_slot(self) -> int:
+        """Blocks until a request may be sent; each call must be followed by :meth:`release` (and, with its
+        answer, :meth:`observe`) on the same thread. Returns the request's ticket (for :meth:`observe`)."""
         while True:
             with self._lock:
                 now = time.monotonic()
                 self._expire(now)
-                if len(self._sent) < self.budget:
-                    self._sent.append(now)
-                    self._own.append(now)
+                if self._counted() < self.budget:
                     self.requests_sent += 1
                     self._in_flight += 1
-                    return
-                wait = self._sent[0] + self.window_seconds + self.MARGIN_SECONDS - now
+                    self._ticket.answered = ticket = self._answered
+                    return ticket
+                # the oldest answered request leaves the log first; with none, an answer frees a slot
+                wait = self._sent[0] + self.window_seconds + self.MARGIN_SECONDS - now if self._sent else 0.05
             time.sleep(max(wait, 0.01))
 
     def release(self) -> None:
         """The request of a :meth:`wait_for_slot` has been answered (or failed)."""
         with self._lock:
+            now = time.monotonic()
             self._in_flight = max(0, self._in_flight - 1)
+            self._answered += 1
+            self._sent.append(now)  # the server counted it no later than now (if at all)
+            self._own.append(now)
 
-    def observe(self, response: requests.Response) -> None:
+    def observe(self, response: requests.Response, ticket: Optional[int] = None) -> None:
         """Follow what the server counts: call with each answer, before :meth:`release`."""
         remaining = _header_int(response, "X-RateLimit-Remaining")
         if remaining is None:
@@ -579,22 +598,27 @@ class RequestPacer:
         with self._lock:
             now = time.monotonic()
             self._expire(now)
-            others = max(0, self._in_flight - 1)  # sent besides this one: perhaps not counted by the server yet
+            if ticket is None:
+                ticket = getattr(self._ticket, "answered", self._answered)
+            # Ours the server may have counted after this answer's count: every request sent after this one, and
+            # every one in flight when it was sent (answered since or not). Perhaps counted already: then twice.
+            since = max(0, self.requests_sent - ticket - 1)
+            own = len(self._own) + self._in_flight
             if limit:
                 self.budget = max(1, min(self.configured_budget, limit - 1))
-                target = limit - remaining + others
+                target = limit - remaining + since
                 # The server counts more than we sent in a whole window: another client spends this user's budget.
-                spent_by_others = limit - remaining > len(self._own)
+                spent_by_others = limit - remaining > own
             elif remaining == 0:
                 target, spent_by_others = self.budget, True  # no limit header: wait out the window someone spent
             else:
                 return
-            while spent_by_others and len(self._sent) < min(target, self.budget):
+            while spent_by_others and self._counted() < min(target, self.budget):
                 self._sent.append(now)  # requests of the other client, expiring no earlier than the server forgets them
             # A new server window: it forgot requests we still count. Only when the server's limit is the one
             # that binds (a lower requests_per_minute is the user's own cap, kept as a sliding window).
             if limit and self.configured_budget >= limit - 1:
-                while len(self._sent) > max(target, 0):
+                while self._sent and self._counted() > max(target, 0):
                     self._sent.popleft()
 
 

@@ -135,6 +135,7 @@ def test_pacer_never_exceeds_the_budget_in_any_window(monkeypatch):
         pacer.wait_for_slot()
         sent.append(clock["now"])
         clock["now"] += 0.25  # each request takes 250 ms
+        pacer.release()
     assert sent[9] - sent[0] < 3  # a small sync goes at full speed
     for i in range(len(sent) - 10):
         assert sent[i + 10] - sent[i] > 60  # never 11 requests within one 60 s window

@@ -121,6 +121,23 @@ def test_cost_model_serves_at_most_workers_requests_at_once(make_emu):
     assert len([e for e in emu.requests() if e["status"] == 200]) == 8
 
 
+def test_remaining_is_read_after_the_request_was_served_like_laravel(make_emu):
+    # ThrottleRequests: hit, $next($request), then retriesLeft(): a request hit while another is served counts
+    # in that one's X-RateLimit-Remaining too.
+    emu, c = make_emu(sizes={"hardware": 30}, rate_limit=10, latency_fixed_seconds=0.4)
+    h = {"Accept": "application/json", "Authorization": "Bearer " + DEFAULT_TOKEN}
+    slow = {}
+    t = threading.Thread(target=lambda: slow.update(r=requests.get(emu.url + "/api/v1/version", headers=h, timeout=30)))
+    t.start()
+    while not any(e.get("counted") for e in emu.requests()):
+        pass
+    quick = requests.get(emu.url + "/api/v1/version", headers=h, timeout=30)  # hit while the first is served
+    t.join()
+    assert quick.headers["X-RateLimit-Remaining"] == slow["r"].headers["X-RateLimit-Remaining"] == "8"
+    log = sorted(emu.requests(), key=lambda e: e["counted"])
+    assert [e["remaining"] for e in log] == ["8", "8"] and all(e["time"] <= e["counted"] <= e["finished"] for e in log)
+
+
 def test_cost_model_is_off_by_default(make_emu):
     emu, c = make_emu(sizes={"hardware": 30})
     c.rows("hardware")
