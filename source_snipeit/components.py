@@ -108,7 +108,9 @@ def _parse_start_date(value: str) -> Optional[str]:
     return None
 
 
-DEFAULT_PAGES_IN_FLIGHT = 2
+# 4 keeps a typical instance's 4 PHP workers busy on one stream (benchmark section 10: 2 is 18 % slower, 6 and 8
+# no faster than 4, 0 x 429 for all)
+DEFAULT_PAGES_IN_FLIGHT = 4
 
 
 def _token_problem(token: str) -> Optional[str]:
