@@ -1601,9 +1601,9 @@ class PageFetcher:
 
     def _send(self, request_params: Mapping[str, Any], offset: int) -> requests.Response:
         retriever, pacer = self.retriever, self.pacer
-        test_read, auxiliary = retriever._test_read, retriever._is_parent_request()
+        test_read = retriever._test_read
         if test_read:
-            test_read.before_page(self.local, auxiliary)
+            test_read.before_page(self.local)
         first = pacer.claim_first_request()
         try:
             if pacer.fatal_error:
@@ -1615,7 +1615,7 @@ class PageFetcher:
                 response = self.requester.send_request(
                     stream_state={}, stream_slice=StreamSlice(partition=getattr(self.local, "partition", {}), cursor_slice={}),
                     next_page_token=None, request_params=request_params,
-                    log_formatter=test_read.log_formatter(auxiliary) if test_read else None)
+                    log_formatter=test_read.log_formatter() if test_read else None)
                 if response is not None:
                     pacer.observe(response)
             finally:
@@ -1719,10 +1719,9 @@ class StableScan:
     ``offset=499`` → ids 500..999 (500 is the overlap row: already seen, nothing was skipped).
     """
 
-    def __init__(self, retriever: "SnipeItRetriever", pass_params: Mapping[str, Any], normalize: Callable,
-                 sort_key: Optional[str] = None) -> None:
+    def __init__(self, retriever: "SnipeItRetriever", pass_params: Mapping[str, Any], normalize: Callable) -> None:
         self.retriever, self.normalize = retriever, normalize
-        self.sort_key = sort_key or retriever.sort_key
+        self.sort_key = retriever.sort_key
         self.by_id = self.sort_key == "id"
         self.params = {**pass_params, "sort": self.sort_key, "order": "asc"}
         self.seen: set = set()
@@ -1878,7 +1877,6 @@ class NewestIdFirstScan(NewestFirstScan):
     """
 
     def rows(self, bound: str, catch_up: int = 0) -> Iterable[Dict[str, Any]]:
-        self.params = {**self.pass_params, "sort": "id", "order": "desc"}
         offset, anchor = 0, None
         while True:
             request_offset = max(0, offset - 1) if anchor is not None else offset
@@ -1948,7 +1946,7 @@ class _TestRead:
 
     def limit(self, records: Iterable[Record], local: threading.local) -> Iterable[Record]:
         """One slice's records, stopped at the record limit or when the page budget is spent."""
-        local.test_read_pages = {False: 0, True: 0}  # page requests of this slice, by is_auxiliary
+        local.test_read_pages = 0  # page requests of this slice
         count = 0
         try:
             for record in records:
@@ -1961,15 +1959,15 @@ class _TestRead:
         finally:
             getattr(records, "close", lambda: None)()  # stops the scans (and their read-ahead) at once
 
-    def before_page(self, local: threading.local, auxiliary: bool) -> None:
+    def before_page(self, local: threading.local) -> None:
         pages = getattr(local, "test_read_pages", None)
         if pages is None:
             return
-        if pages[auxiliary] >= self.max_pages:
+        if pages >= self.max_pages:
             raise _TestReadLimitReached()
-        pages[auxiliary] += 1
+        local.test_read_pages = pages + 1
 
-    def log_formatter(self, auxiliary: bool) -> Callable[[requests.Response], Any]:
+    def log_formatter(self) -> Callable[[requests.Response], Any]:
         from airbyte_cdk.sources.http_logger import format_http_message
 
         # The same title and description SimpleRetriever's pages get (ModelToComponentFactory._get_log_formatter);
@@ -2043,9 +2041,6 @@ class SnipeItRetriever(Retriever):
 
     def fetch(self, params: Mapping[str, Any], offset: int) -> Tuple[Optional[int], List[Mapping[str, Any]]]:
         return self._pages.fetch(params, offset)
-
-    def _is_parent_request(self) -> bool:
-        return False  # every request of this retriever reads the stream's own rows
 
     def _read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
         if self.config.get("check_mode"):
