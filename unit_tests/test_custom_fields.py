@@ -23,6 +23,16 @@ def hardware_columns(mocker_setup):
     return streams["hardware"].json_schema["properties"]
 
 
+def read_one_asset(row):
+    """A hardware read of one asset (no archived ones) with FIELDS as the instance's fields; (output, mocker)."""
+    with requests_mock.Mocker() as m:
+        m.get(f"{API}/fields", json=FIELDS)
+        mock_page(m, "hardware", 0, page([]), status="Archived")
+        mock_page(m, "hardware", 0, page([row]))
+        output = run_read("hardware")
+    return output, m
+
+
 def test_discover_types_each_custom_field_from_its_format():
     props = hardware_columns(lambda m: m.get(f"{API}/fields", json=FIELDS))
     assert props["_snipeit_mac_address_1"]["type"] == ["null", "string"]
@@ -45,11 +55,7 @@ def test_custom_field_values_are_typed_columns_and_encrypted_ones_null():
         "On loan": {"field": "_snipeit_on_loan_3", "value": "ENCRYPTED", "field_format": "BOOLEAN", "element": "checkbox"},
         "Bought": {"field": "_snipeit_bought_4", "value": "someday", "field_format": "DATE", "element": "text"},
     }
-    with requests_mock.Mocker() as m:
-        m.get(f"{API}/fields", json=FIELDS)
-        mock_page(m, "hardware", 0, page([]), status="Archived")
-        mock_page(m, "hardware", 0, page([row]))
-        output = run_read("hardware")
+    output, m = read_one_asset(row)
     [record] = records_of(output)
     assert record["_snipeit_mac_address_1"] == "a4:83:e7:00:11:22"
     assert record["_snipeit_ram_2"] == 16.0
@@ -61,11 +67,7 @@ def test_custom_field_values_are_typed_columns_and_encrypted_ones_null():
 def test_custom_fields_in_a_shape_the_api_never_sends_are_kept_verbatim_not_a_crash():
     row = fixture_row("hardware")
     row["custom_fields"] = "not an object"
-    with requests_mock.Mocker() as m:
-        m.get(f"{API}/fields", json=FIELDS)
-        mock_page(m, "hardware", 0, page([]), status="Archived")
-        mock_page(m, "hardware", 0, page([row]))
-        output = run_read("hardware")
+    output, _ = read_one_asset(row)
     [record] = records_of(output)
     assert record.get("custom_fields") is None and record["_snipeit_unparsed"] == {"custom_fields": "not an object"}
     assert record.get("_snipeit_ram_2") is None
