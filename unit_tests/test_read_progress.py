@@ -12,14 +12,18 @@ def _logs(output):
     return [m.log.message for m in output.logs]
 
 
-def test_read_logs_pages_and_rows_against_total_with_rate_and_time_left(monkeypatch):
-    monkeypatch.setattr(ReadProgress, "INTERVAL_SECONDS", 0.0)  # every page, so the test sees each line
+def _read_seven_companies_three_a_page():
     rows = rows_like("companies", range(1, 8))
     with requests_mock.Mocker() as m:
         mock_page(m, "companies", 0, page(rows[0:3], total=7), limit=3)
         mock_page(m, "companies", 2, page(rows[2:5], total=7), limit=3)
         mock_page(m, "companies", 4, page(rows[4:7], total=7), limit=3)
-        output = run_read("companies", make_config(page_size=3, pages_in_flight=1))
+        return run_read("companies", make_config(page_size=3, pages_in_flight=1))
+
+
+def test_read_logs_pages_and_rows_against_total_with_rate_and_time_left(monkeypatch):
+    monkeypatch.setattr(ReadProgress, "INTERVAL_SECONDS", 0.0)  # every page, so the test sees each line
+    output = _read_seven_companies_three_a_page()
     assert [r["id"] for r in records_of(output)] == list(range(1, 8))
     progress = [line for line in _logs(output) if line.startswith("Stream companies: ")
                 and " rows/s" in line]
@@ -31,12 +35,7 @@ def test_read_logs_pages_and_rows_against_total_with_rate_and_time_left(monkeypa
 
 def test_progress_is_not_logged_more_often_than_the_interval(monkeypatch):
     monkeypatch.setattr(ReadProgress, "INTERVAL_SECONDS", 3600.0)
-    rows = rows_like("companies", range(1, 8))
-    with requests_mock.Mocker() as m:
-        mock_page(m, "companies", 0, page(rows[0:3], total=7), limit=3)
-        mock_page(m, "companies", 2, page(rows[2:5], total=7), limit=3)
-        mock_page(m, "companies", 4, page(rows[4:7], total=7), limit=3)
-        output = run_read("companies", make_config(page_size=3, pages_in_flight=1))
+    output = _read_seven_companies_three_a_page()
     assert not [line for line in _logs(output) if " rows/s" in line]
 
 
