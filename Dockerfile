@@ -20,7 +20,7 @@ FROM ${BASE_IMAGE}
 WORKDIR /airbyte/integration_code
 
 COPY --chmod=644 manifest.yaml ./source_declarative_manifest/manifest.yaml
-COPY --chmod=644 source_snipeit/components.py ./source_declarative_manifest/components.py
+COPY --chmod=644 components.py ./source_declarative_manifest/components.py
 
 # Fail the build, not the first sync, if the components do not import or the manifest does not load.
 RUN python -c "import source_declarative_manifest.components" \

@@ -25,7 +25,9 @@ def main() -> None:
 
     from airbyte_cdk.sources.types import Record, StreamSlice
 
-    from source_snipeit import components
+    from source_snipeit.layout import install
+
+    components = install()
     from source_snipeit.run import run
 
     def prebuilt_records(self, records_schema, stream_slice=None):

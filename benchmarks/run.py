@@ -42,7 +42,7 @@ PY = sys.executable
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 from snipeit_emulator import DEFAULT_TOKEN  # noqa: E402
-from integration_tests.conftest import STREAMS as _CORE, emulator_resource, manifest_dict  # noqa: E402
+from harness import STREAMS as _CORE, emulator_resource, manifest_dict  # noqa: E402
 
 STREAMS = list(_CORE)  # the ten core streams, as the harness reads them from manifest.yaml
 RESOURCE = {s: emulator_resource(s) for s in STREAMS}
@@ -285,11 +285,11 @@ def materialise(ref: str, repo: Path = ROOT, cache: Path = CACHE):
     return dest, sha, False
 
 
-_IMPORTED = re.compile(r"(?:matches |code object from '?)([^'\s]*source_snipeit[\\/]\w+\.py)")
+_IMPORTED = re.compile(r"(?:matches |code object from '?)([^'\s]*(?:source_snipeit[\\/]\w+|[\\/]components)\.py)")
 
 
 def imported_files(version: Version) -> list:
-    """The source_snipeit files a child started exactly like the connector runs (`PY <root>/main.py spec`, cwd
+    """The connector files (components.py, source_snipeit/) a child started exactly like the connector runs (`PY <root>/main.py spec`, cwd
     root) loads, from `python -v`'s import trace. The venv has this checkout installed in editable mode: only the
     script's folder coming first on sys.path makes the before run import the before folder's package."""
     res = subprocess.run([PY, "-v", str(version.root / "main.py"), "spec"], cwd=version.root, capture_output=True,
@@ -298,13 +298,17 @@ def imported_files(version: Version) -> list:
 
 
 def verify_versions(versions) -> None:
-    """Stop unless each version imports its own source_snipeit (components.py included) and no two the same."""
+    """Stop unless each version imports its own components.py (at the root, or in source_snipeit/ before it moved)
+    and no two the same."""
     seen = {}
     for v in versions:
         files = imported_files(v)
-        package = (v.root / "source_snipeit").resolve()
-        components = package / "components.py"
-        foreign = [f for f in files if f.parent != package]
+        root = v.root.resolve()
+        package = root / "source_snipeit"
+        components = root / "components.py"
+        if not components.is_file():
+            components = package / "components.py"
+        foreign = [f for f in files if f.parent not in (root, package)]
         if components not in files or foreign:
             raise SystemExit(f"!! {v.label} ({v.desc}) does not import its own source_snipeit: {components} "
                              f"{'not loaded' if components not in files else 'loaded'}; "
@@ -325,7 +329,7 @@ def _shown(path: Path) -> str:
 
 def same_connector_code(sha: str) -> bool:
     """True when this checkout's connector (working tree, uncommitted changes included) equals commit `sha`'s."""
-    return subprocess.run(["git", "diff", "--quiet", sha, "--", "main.py", "manifest.yaml", "source_snipeit"],
+    return subprocess.run(["git", "diff", "--quiet", sha, "--", "main.py", "manifest.yaml", "components.py", "source_snipeit"],
                           cwd=ROOT).returncode == 0
 
 
@@ -530,7 +534,7 @@ def cost_breakdown(emu: "Emu", tmp: Path, args, plain_cmd, n: int) -> dict:
     from source_snipeit.run import SourceSnipeit
     config = json.loads(Path(args[args.index("--config") + 1]).read_text())
     hardware = next(s for s in SourceSnipeit(config=config).streams(config) if s.name == "hardware")
-    from source_snipeit.components import RecordNormalizer
+    from components import RecordNormalizer
     ours = RecordNormalizer(hardware.get_json_schema(), config, "hardware", html_fields=("notes",))
 
     def per_row_us(fn) -> float:
@@ -999,7 +1003,7 @@ def compared_versions(ref: str) -> list:
         log(f"   !! {_shown(CACHE)}/ is not gitignored here: the before checkout would show up in git status")
     folder, sha, reused = materialise(ref)
     before = Version("before", folder, f"{ref} = {sha[:12]}")
-    dirty = bool(git("status", "--porcelain", "--", "main.py", "manifest.yaml", "source_snipeit"))
+    dirty = bool(git("status", "--porcelain", "--", "main.py", "manifest.yaml", "components.py", "source_snipeit"))
     head = git("rev-parse", "--short=12", "HEAD")
     after = Version("after", ROOT, f"this checkout ({head}{' + uncommitted changes' if dirty else ''})")
     log(f"   before: {_shown(folder)} ({'reused' if reused else 'extracted with git archive'})")

@@ -19,7 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 def main() -> None:
     args = sys.argv[sys.argv.index("--") + 1:]
-    from source_snipeit import components
+    from source_snipeit.layout import install
+
+    components = install()
     from source_snipeit.run import run
 
     normalize = components.RecordNormalizer.normalize

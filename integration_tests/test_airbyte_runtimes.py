@@ -1,4 +1,4 @@
-"""The committed manifest.yaml + source_snipeit/components.py under the runtimes Airbyte runs them with, compared with
+"""The committed manifest.yaml + components.py under the runtimes Airbyte runs them with, compared with
 `python main.py read` on every stream of the manifest.
 
 The runtimes run from a virtual environment with only `airbyte-cdk` installed (what Airbyte's manifest-only image
@@ -27,7 +27,7 @@ import pytest
 import yaml
 from jsonschema import ValidationError
 
-from .conftest import (
+from harness import (
     ALL_STREAMS,
     COMPONENTS_PATH,
     MANIFEST_PATH,
@@ -164,7 +164,7 @@ def test_dockerfile_copies_the_committed_files_unchanged_to_the_local_manifest_p
     abs_copies = {str(Path(workdir[-1]) / dst): src for dst, src in copies.items()}
     assert abs_copies.get(IMAGE_MANIFEST) == "manifest.yaml", copies
     assert abs_copies.get(f"{IMAGE_ROOT}/source_declarative_manifest/components.py") == \
-        "source_snipeit/components.py", copies
+        "components.py", copies
     # No rewriting step: the committed class names are the ones the image resolves.
     assert not re.search(r"^\s*RUN\b.*\bsed\b", text, re.M), "the Dockerfile rewrites files"
     # Bundled components are trusted: the image must not turn on code injection through the config.

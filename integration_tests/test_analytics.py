@@ -30,7 +30,7 @@ from snipeit_emulator import Dataset
 from snipeit_emulator import extra as emulator_extra
 from snipeit_emulator.data import DATA_NOW, DEPRECIATIONS, add_months
 
-from .conftest import REPO
+from harness import REPO
 
 SYNC = REPO / "scripts" / "local_sync.py"
 RUN = REPO / "analytics" / "run.py"

@@ -33,7 +33,7 @@ from snipeit_emulator import DEFAULT_TOKEN, Dataset, Emulator
 from snipeit_emulator.data import RESOURCES
 from snipeit_emulator.extra import EXTRA_RESOURCES
 
-from .conftest import MAIN_PY, REPO
+from harness import MAIN_PY, REPO
 
 MANIFEST = yaml.safe_load((REPO / "manifest.yaml").read_text())
 ALL_STREAMS = [s.get("$parameters", {}).get("name") for s in MANIFEST["streams"]]

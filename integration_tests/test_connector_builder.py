@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from .conftest import (
+from harness import (
     ALL_STREAMS,
     COMPONENTS_PATH,
     clean_cdk_venv,

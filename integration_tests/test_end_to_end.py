@@ -11,7 +11,7 @@ import pytest
 
 from snipeit_emulator import DEFAULT_TOKEN, RESOURCES
 
-from .conftest import STREAMS, changes_stamped_earlier, make_config, make_dataset, updated_at_by_id, visible_truth
+from harness import STREAMS, changes_stamped_earlier, make_config, make_dataset, updated_at_by_id, visible_truth
 
 ENTITIES = ("&amp;", "&#039;", "&quot;", "&lt;", "&gt;")
 
@@ -427,7 +427,7 @@ def test_main_py_read_entrypoint_runs(emu, tmp_path):
     import subprocess
     import sys
 
-    from .conftest import REPO, make_catalog, make_state
+    from harness import REPO, make_catalog, make_state
 
     (tmp_path / "c.json").write_text(json.dumps(make_config(emu)))
     (tmp_path / "k.json").write_text(json.dumps(make_catalog(["companies"], incremental=True)))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from snipeit_emulator import DEFAULT_TOKEN, Dataset, Emulator
 
-from .conftest import REPO
+from harness import REPO
 
 SAMPLE_CONFIG = REPO / "integration_tests" / "sample_config.json"
 

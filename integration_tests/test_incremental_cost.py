@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .conftest import STREAMS, changes_stamped_earlier, make_config, make_dataset
+from harness import STREAMS, changes_stamped_earlier, make_config, make_dataset
 
 INCREMENTAL_STREAMS = list(STREAMS) + ["licenses", "accessories", "consumables", "components", "maintenances",
                                        "depreciations", "groups", "fields", "fieldsets", "activity"]

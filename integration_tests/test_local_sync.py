@@ -11,7 +11,7 @@ import pytest
 
 from snipeit_emulator import Dataset, Emulator
 
-from .conftest import REPO, STREAMS
+from harness import REPO, STREAMS
 
 SCRIPT = REPO / "scripts" / "local_sync.py"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import ADDED_STREAMS, make_config, make_dataset, visible_truth
+from harness import ADDED_STREAMS, make_config, make_dataset, visible_truth
 
 NEW_STREAMS = ADDED_STREAMS  # licenses ... activity, as manifest.yaml declares them
 

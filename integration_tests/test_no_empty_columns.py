@@ -18,7 +18,7 @@ import pytest
 import requests
 import yaml
 
-from integration_tests.conftest import make_config, make_dataset
+from harness import make_config, make_dataset
 from snipeit_emulator import DEFAULT_TOKEN
 
 MANIFEST = yaml.safe_load((Path(__file__).resolve().parent.parent / "manifest.yaml").read_text())

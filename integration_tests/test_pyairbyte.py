@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import (COMPONENTS_PATH, MANIFEST_PATH, STREAMS, clean_env, make_config, run_read, running_emulator,
+from harness import (COMPONENTS_PATH, MANIFEST_PATH, STREAMS, clean_env, make_config, run_read, running_emulator,
                        small_dataset)
 
 

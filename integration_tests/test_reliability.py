@@ -30,7 +30,7 @@ import pytest
 
 from snipeit_emulator import Emulator
 
-from .conftest import (MAIN_PY, REPO, STREAMS, ReadResult, changes_stamped_earlier, make_catalog, make_dataset,
+from harness import (MAIN_PY, REPO, STREAMS, ReadResult, changes_stamped_earlier, make_catalog, make_dataset,
                        make_state, parse_messages, updated_at_by_id, visible_truth)
 
 # A distinctive token: the sweep after each test asserts it appears in nothing the connector printed.
@@ -144,7 +144,9 @@ STALL_FOREVER_BOUND = 100.0  # the requester gives up on a silent server after 6
 _CAP_WRAPPER = """
 import os, sys
 sys.path.insert(0, {repo!r})
-import source_snipeit.components as c
+from source_snipeit.layout import install as _install_layout
+
+c = _install_layout()
 _orig = c.SnipeItRateLimitBackoff.backoff_time
 def backoff_time(self, response_or_exception, attempt_count):
     self.max_wait_seconds = float(os.environ.get("SNIPEIT_TEST_RETRY_AFTER_CAP", "120"))
@@ -237,7 +239,7 @@ def test_absurd_retry_after_is_capped_at_120_seconds():
 
     import requests
 
-    from source_snipeit.components import SnipeItRateLimitBackoff
+    from components import SnipeItRateLimitBackoff
 
     strategy = SnipeItRateLimitBackoff(config={"rate_limit_window_seconds": 1}, parameters={})
     response = requests.Response()

@@ -4,8 +4,8 @@ How the suite works (airbyte-cdk 7.39.1, airbyte_cdk/test/standard_tests/):
 - connector root = first parent of this file with metadata.yaml/manifest.yaml/acceptance-test-config.yml (the repo).
 - manifest = <root>/manifest.yaml, passed as source_config; components = <root>/components.py, injected into the
   config as __injected_components_py (+ md5), which the CDK registers as `source_declarative_manifest.components`.
-  This repo keeps the file in source_snipeit/components.py, so `components_py_path` points there: the suite then
-  loads the committed manifest and components the way the platform does, not through this package's imports.
+  components.py is at the root, where the suite looks for it: it loads the committed manifest and components the
+  way the platform does, not through this package's imports.
 - scenarios = one per config_path listed under spec/connection/discovery/basic_read/full_refresh of
   acceptance-test-config.yml (the `incremental` section is NOT collected; tested explicitly below). Configs are read
   from disk when a test runs; `secrets/config.json` and `integration_tests/invalid_config.json` are redirected to
@@ -31,7 +31,7 @@ from airbyte_cdk.test.standard_tests.pytest_hooks import pytest_generate_tests  
 
 from boltons.typeutils import classproperty
 
-from .conftest import (
+from harness import (
     ABNORMAL_STATE_PATH,
     CATALOG_PATH,
     COMPONENTS_PATH,

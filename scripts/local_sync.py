@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 MANIFEST = REPO / "manifest.yaml"
 sys.path.insert(0, str(REPO))
 
-from integration_tests.conftest import ALL_STREAMS, emulator_resource  # noqa: E402  (the one test harness)
+from harness import ALL_STREAMS, emulator_resource  # noqa: E402  (the one test harness)
 
 # connector stream -> emulator resource, every stream of manifest.yaml
 STREAMS = {name: emulator_resource(name) for name in ALL_STREAMS}
@@ -110,7 +110,7 @@ def stream_parameters() -> Dict[str, Dict[str, Any]]:
 def checked_config(config: Dict[str, Any]) -> Dict[str, Any]:
     """The connector's own normalisation and checks (token stripped, fields named), before PyAirbyte sees it."""
     sys.path.insert(0, str(REPO))
-    from source_snipeit.components import SnipeItConfigNormalizer, validate_config
+    from components import SnipeItConfigNormalizer, validate_config
     from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
     candidate = dict(config)
@@ -128,7 +128,7 @@ def readable_streams(config: Dict[str, Any], wanted: List[str]) -> Tuple[List[st
     e.g. /groups without superuser) is skipped with a message naming the permission; the others are synced."""
     import requests
 
-    from source_snipeit.components import diagnose_connection
+    from components import diagnose_connection
     from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
     try:

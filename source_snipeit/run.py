@@ -44,8 +44,10 @@ from airbyte_cdk.sources.declarative.parsers.custom_code_compiler import (
     SDM_COMPONENTS_MODULE_NAME,
 )
 
-import source_snipeit.components as components_module
-from source_snipeit.components import SnipeItConfigNormalizer, validate_config
+from source_snipeit import layout
+
+components_module = layout.install()
+SnipeItConfigNormalizer, validate_config = components_module.SnipeItConfigNormalizer, components_module.validate_config
 
 MANIFEST_PATH = Path(__file__).resolve().parent.parent / "manifest.yaml"
 if not MANIFEST_PATH.exists():  # installed as a package: the manifest ships inside it

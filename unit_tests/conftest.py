@@ -15,7 +15,11 @@ from airbyte_cdk.test.catalog_builder import CatalogBuilder, ConfiguredAirbyteSt
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 from airbyte_cdk.test.state_builder import StateBuilder
 
-from source_snipeit.components import RequestPacer
+from source_snipeit import layout
+
+layout.install()  # components.py under the names the manifest resolves, before anything imports it
+
+from components import RequestPacer  # noqa: E402
 from source_snipeit.run import SourceSnipeit
 
 # Long on purpose: the CDK masks secrets in logs, and a short one would mangle unrelated text.

@@ -12,7 +12,7 @@ import requests_mock
 from airbyte_cdk.models import Status
 from airbyte_cdk.test.entrypoint_wrapper import discover
 
-from source_snipeit.components import SnipeItConfigNormalizer
+from components import SnipeItConfigNormalizer
 from source_snipeit.run import SourceSnipeit
 from unit_tests.conftest import API, TOKEN, list_url, make_config, page, rows_like
 
@@ -142,7 +142,7 @@ def test_the_manifests_declared_validations_name_the_field_without_main_py(overr
 def test_every_setting_check_is_declared_in_the_manifest():
     import yaml
 
-    from source_snipeit.components import SETTING_CHECKS
+    from components import SETTING_CHECKS
 
     manifest = yaml.safe_load((ROOT / "manifest.yaml").read_text())
     declared = [(v["field_path"], v["validation_strategy"]["setting"])

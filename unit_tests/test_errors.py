@@ -61,7 +61,7 @@ def test_429_without_retry_after_is_waited_out_and_the_read_completes():
 
 
 def test_absurd_retry_after_is_capped_not_obeyed(monkeypatch):
-    from source_snipeit.components import SnipeItRateLimitBackoff
+    from components import SnipeItRateLimitBackoff
     import requests
 
     response = requests.Response()
@@ -124,11 +124,11 @@ def test_token_never_appears_in_output(capsys, caplog):
 
 
 def test_pacer_never_exceeds_the_budget_in_any_window(monkeypatch):
-    from source_snipeit.components import RequestPacer
+    from components import RequestPacer
 
     clock = {"now": 1000.0}
-    monkeypatch.setattr("source_snipeit.components.time.monotonic", lambda: clock["now"])
-    monkeypatch.setattr("source_snipeit.components.time.sleep", lambda s: clock.__setitem__("now", clock["now"] + s))
+    monkeypatch.setattr("components.time.monotonic", lambda: clock["now"])
+    monkeypatch.setattr("components.time.sleep", lambda s: clock.__setitem__("now", clock["now"] + s))
     pacer = RequestPacer(requests_per_minute=10, window_seconds=60)
     sent = []
     for _ in range(35):

@@ -4,7 +4,7 @@ import requests_mock
 
 from airbyte_cdk.models import SyncMode
 
-from source_snipeit.components import ReadProgress
+from components import ReadProgress
 from unit_tests.conftest import make_config, mock_page, page, records_of, rows_like, run_read
 
 

@@ -171,7 +171,7 @@ def test_fast_unescape_path_agrees_with_html_unescape_on_generated_text():
     import html
     import random
 
-    from source_snipeit.components import _unescape
+    from components import _unescape
 
     pieces = ["&", "amp;", "lt;", "gt;", "quot;", "#039;", "#39;", "&amp;", "&lt;", "&gt;", "&quot;", "&#039;",
               "nbsp;", "copy", ";", "a", " ", "<", '"', "'", "#", "&#x27;", "AMP;", "&amp", "é"]

@@ -3,14 +3,14 @@
 import pytest
 import requests
 
-from source_snipeit.components import RequestPacer
+from components import RequestPacer
 
 
 @pytest.fixture
 def clock(monkeypatch):
     now = {"t": 1000.0}
-    monkeypatch.setattr("source_snipeit.components.time.monotonic", lambda: now["t"])
-    monkeypatch.setattr("source_snipeit.components.time.sleep", lambda s: now.__setitem__("t", now["t"] + s))
+    monkeypatch.setattr("components.time.monotonic", lambda: now["t"])
+    monkeypatch.setattr("components.time.sleep", lambda s: now.__setitem__("t", now["t"] + s))
     return now
 
 
