@@ -110,15 +110,13 @@ def stream_parameters() -> Dict[str, Dict[str, Any]]:
 def checked_config(config: Dict[str, Any]) -> Dict[str, Any]:
     """The connector's own normalisation and checks (token stripped, fields named), before PyAirbyte sees it."""
     sys.path.insert(0, str(REPO))
-    from components import SnipeItConfigNormalizer, validate_config
-    from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+    from components import REFUSED_SETTINGS_KEY, SnipeItConfigNormalizer
 
     candidate = dict(config)
-    SnipeItConfigNormalizer().transform(candidate)
-    try:
-        validate_config(candidate)
-    except AirbyteTracedException as error:
-        raise SyncError(error.message)
+    SnipeItConfigNormalizer(parameters={}).transform(candidate)
+    refused = candidate.pop(REFUSED_SETTINGS_KEY)
+    if refused:
+        raise SyncError(" ".join(refused.values()))
     return candidate
 
 
