@@ -108,7 +108,9 @@ BAD_INPUTS: List[Case] = [
     C("requests_per_minute_negative", "check", ("requests_per_minute", "-5"), FAILED, config={"requests_per_minute": -5}),
     C("rate_limit_window_zero", "check", ("rate_limit_window_seconds", "got 0"), FAILED, config={"rate_limit_window_seconds": 0}),
     C("timezone_unknown", "check", ("Mars/Olympus", "IANA time zone"), FAILED, config={"timezone": "Mars/Olympus"}),
-    C("number_format_unknown", "check", ("number_format", "1 234,56", "1,234.56"), FAILED, config={"number_format": "1 234,56"}),
+    # deprecated (issue 20): money is read in either digit separator from the values; any value still accepted
+    C("number_format_deprecated", "check", ("number_format", "1 234,56", "deprecated"), SUCCEEDED,
+      config={"number_format": "1 234,56"}, url=EMU),
     C("start_date_not_a_date", "check", ("start_date", "yesterday", "YYYY-MM-DD"), FAILED, config={"start_date": "yesterday"}),
     C("start_date_in_the_future", "check", ("start_date", "2999-01-01", "in the future", "nothing would be synced"), FAILED,
       config={"start_date": "2999-01-01"}),
