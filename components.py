@@ -25,6 +25,7 @@ import requests
 
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.decoders.decoder import Decoder
+from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
 from airbyte_cdk.sources.declarative.requesters.paginators.default_paginator import PaginatorTestReadDecorator
 from airbyte_cdk.sources.declarative.requesters.paginators.paginator import Paginator
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.offset_increment import OffsetIncrement
@@ -51,7 +52,6 @@ except ImportError:  # pragma: no cover
 
 LOGGER = logging.getLogger("airbyte")
 EPOCH = "1970-01-01T00:00:00Z"
-NUMBER_FORMATS = ("1,234.56", "1.234,56")
 
 
 def _config_error(message: str) -> AirbyteTracedException:
@@ -122,7 +122,10 @@ class SnipeItConfigNormalizer(ConfigTransformation):
             config.setdefault(setting, default() if callable(default) else default)
         config["api_url"] = f"{config['base_url']}/api/v1/"
         config[REFUSED_SETTINGS_KEY] = refused
-        for warning in _unknown_key_warnings(config, tuple(checks)):
+        for setting, why in DEPRECATED_SETTINGS.items():
+            if setting in config:
+                LOGGER.warning(f"{setting} ({config[setting]!r}) is deprecated and ignored: {why} Remove it from the config.")
+        for warning in _unknown_key_warnings(config, tuple(checks) + tuple(DEPRECATED_SETTINGS)):
             LOGGER.warning(warning)
 
     def _check_full_refresh_streams(self, value: Any) -> None:
@@ -284,11 +287,6 @@ def _check_timezone(tz: Any) -> None:
                              "America/New_York).")
 
 
-def _check_number_format(number_format: Any) -> None:
-    if number_format not in NUMBER_FORMATS:
-        raise SettingRefused(f"number_format '{number_format}' is unknown: use one of {', '.join(NUMBER_FORMATS)}.")
-
-
 def _check_date_display_format(value: Any) -> None:
     if value not in DATE_DISPLAY_FORMATS:
         raise SettingRefused(f"date_display_format '{value}' is not one of Snipe-IT's date display formats: use one "
@@ -345,7 +343,6 @@ SETTING_CHECKS: Dict[str, Callable[[Any], None]] = {
     "base_url": _check_base_url,
     "page_size": _whole_number("page_size", 1, 500, "page_size must be a whole number from 1 to 500, got {value!r}."),
     "timezone": _check_timezone,
-    "number_format": _check_number_format,
     "start_date": _check_start_date,
     "requests_per_minute": _whole_number("requests_per_minute", 1, None,
                                          "requests_per_minute must be a positive whole number, got {value!r}."),
@@ -356,13 +353,18 @@ SETTING_CHECKS: Dict[str, Callable[[Any], None]] = {
     "ca_bundle": _check_ca_bundle,
     "date_display_format": _check_date_display_format,
 }
+# Settings still accepted (the spec keeps them, hidden) but no longer read, and why.
+DEPRECATED_SETTINGS = {
+    "number_format": "Snipe-IT prints money with two decimals, so each value shows its digit separator (1,234.56 or "
+                     "1.234,56) and the connector reads it from the values themselves.",
+}
 REQUIRED_SETTINGS = {"api_token": "a personal access token: user menu → Manage API Keys",
                      "base_url": "the instance root, e.g. https://snipe.example.com"}
 # What an absent optional setting means (the spec's defaults, written once: the spec's `default`s are what the form
 # shows; a test keeps the two equal). start_date, date_display_format and ca_bundle have none: absent is
 # "everything", "learned from the rows" and "the system's CAs".
 SETTING_DEFAULTS: Dict[str, Any] = {
-    "page_size": 500, "timezone": "UTC", "number_format": NUMBER_FORMATS[0],
+    "page_size": 500, "timezone": "UTC",
     "requests_per_minute": 120, "pages_in_flight": DEFAULT_PAGES_IN_FLIGHT, "num_workers": 4,
     "rate_limit_window_seconds": 60, "include_deleted": False, "always_full_refresh_streams": list,
 }
@@ -922,28 +924,17 @@ def _unescape_deep(value: Any) -> Any:
 
 # --- Markdown the user typed, from the HTML Parsedown made of it -----------------------------------------
 
-# Entities: in text Parsedown writes "&amp;" "&lt;" "&gt;" "&quot;" for & < > " but leaves an entity the user typed
-# untouched, so "A&B" and a typed "A&amp;B" both arrive as "A&amp;B". An "&amp;" before a letter, digit, "_" or "#"
-# is kept as typed (a typed entity stays as typed; the price is that a typed "R&D" comes back as "R&amp;D"), so it
-# is swapped for a private-use character before the HTML is parsed; elsewhere it is "&" ("Line 2 &amp; x" →
-# "Line 2 & x"). Any other entity ("&#039;", "&nbsp;") was typed by the user: Parsedown never writes one, so it
-# stays. In attribute values and code spans everything is escaped, so there every entity is decoded.
-_KEPT_AMP = "\ue000"
-_AMP_BEFORE_WORD = re.compile(r"&amp;(?=[#\w])")
-_MD_ENTITY = re.compile(r"&(amp|lt|gt|quot);")
-_MD_ENTITY_CHARS = {"lt": "<", "gt": ">", "quot": '"'}
+# Entities: in text Parsedown 1.7.4 writes "&amp;" "&lt;" "&gt;" "&quot;" for a typed & < > " (inlineSpecialCharacter)
+# but leaves an entity the user typed untouched, so a typed "A&B" and a typed "A&amp;B" both arrive as "A&amp;B", and
+# "&lt;" as a typed "<" or a typed "&lt;". One reading is chosen, the one people type: "&amp;" is "&" ("R&D", "A&B",
+# "Q&A"), "&lt;" is "<" (a literal entity typed into a note is the rare case, and comes back as its character). Any
+# other entity ("&#039;", "&nbsp;") was typed by the user, as Parsedown writes none in text: it stays as typed. In
+# attribute values and code spans everything is escaped, so there every entity is decoded.
+_MD_ENTITY_CHARS = {"amp": "&", "lt": "<", "gt": ">", "quot": '"'}
 _MD_INLINE = {"strong": "**", "b": "**", "em": "*", "i": "*", "del": "~~", "s": "~~"}  # the same mark opens and closes
 _MD_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Only text() writes these: once one is seen, runs of blank lines are the layout between its blocks.
 _MD_BLOCKS = frozenset(("p", "ul", "ol", "li", "blockquote", "pre", "table", "div") + _MD_HEADINGS)
-
-
-def _md_entity(match: "re.Match[str]") -> str:
-    name = match.group(1)
-    if name == "amp":
-        following = match.string[match.end():match.end() + 1]
-        return "&amp;" if following and (following == "#" or following.isalnum() or following == "_") else "&"
-    return _MD_ENTITY_CHARS[name]
 
 
 class _ParsedownLineToMarkdown(HTMLParser):
@@ -954,7 +945,12 @@ class _ParsedownLineToMarkdown(HTMLParser):
     ``"notes": "<strong>Paid</strong> &amp; <a href=\\"http://example.com/?a=1&amp;b=2\\">the PO</a>"``. Stripping the
     tags loses the URL and the emphasis; this writes the Markdown back: strong ``**``, em ``*``, ``~~del~~``,
     ``[text](url "title")`` (a bare URL when the text is the URL), ``<mail@host>``, inline ``code``, ``![alt](src)``
-    and ``<br />`` as two trailing spaces. Entities as described above ``_KEPT_AMP``.
+    and ``<br />`` as two trailing spaces. Entities as described above ``_MD_ENTITY_CHARS``.
+
+    Quirk of bare URLs: Parsedown autolinks a typed ``https://example.org/auto?q=a&b=c`` (``inlineUrl``) into a link
+    whose text is the URL escaped like any text and whose href is escaped as an attribute: ``<a
+    href="https://example.org/auto?q=a&amp;b=c">https://example.org/auto?q=a&amp;b=c</a>``. Both decode to the same
+    URL, so the bare URL the database holds is written back (captures/real-snipeit/fmcs-mdY/hardware_autolink_note).
 
     Built on the standard library's ``html.parser`` on purpose: the manifest-only runtime installs only
     airbyte-cdk, so a third-party converter (markdownify, html2text) cannot be imported by this file, and neither
@@ -975,7 +971,7 @@ class _ParsedownLineToMarkdown(HTMLParser):
         if tag in _MD_INLINE:
             self._write(_MD_INLINE[tag])
         elif tag in self._START:
-            self._START[tag](self, tag, {k: (v or "").replace(_KEPT_AMP, "&") for k, v in attrs})
+            self._START[tag](self, tag, {k: v or "" for k, v in attrs})
 
     def handle_startendtag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:
         self.handle_starttag(tag, attrs)
@@ -1031,15 +1027,13 @@ class _ParsedownLineToMarkdown(HTMLParser):
     _END: Dict[str, Callable[..., None]] = {"a": _end_link, "code": _end_code}
 
     def handle_data(self, data: str) -> None:
-        self._write(data.replace(_KEPT_AMP, "&amp;" if not (self.code or self.pre) else "&"))
+        self._write(data)
 
     def handle_entityref(self, name: str) -> None:
         if self.code or self.pre:
             self._write(html.unescape(f"&{name};"))
         elif name in _MD_ENTITY_CHARS:
             self._write(_MD_ENTITY_CHARS[name])
-        elif name == "amp":
-            self._write("&")
         else:
             self._write(f"&{name};")  # typed by the user: Parsedown writes no other entity
 
@@ -1154,10 +1148,11 @@ class _ParsedownToMarkdown(_ParsedownLineToMarkdown):
 
 def _html_to_markdown(value: str) -> str:
     """A Parsedown-rendered field (``notes``) back to the Markdown the user typed (see _ParsedownToMarkdown)."""
-    if "<" not in value:  # no element: only Parsedown's entities (most notes)
-        return _MD_ENTITY.sub(_md_entity, value) if "&" in value else value
+    if "<" not in value:  # no element: only Parsedown's entities (most notes); "&amp;" last: one pass
+        return value.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&") \
+            if "&" in value else value
     parser = _ParsedownToMarkdown()
-    parser.feed(_AMP_BEFORE_WORD.sub(_KEPT_AMP, value))
+    parser.feed(value)
     parser.close()
     return parser.markdown()
 
@@ -1313,11 +1308,36 @@ def _column_kind(prop: Mapping[str, Any]) -> str:
     return kind
 
 
+# Money as Helper::formatCurrencyOutput prints it: number_format($cost, 2, <decimal>, <thousands>), always two decimals,
+# "1,234.56" or "1.234,56" (Admin → Settings → digit separator; the only two). The two decimals tell the separator of
+# each value on its own: "1.856,10", "0,50", "16,98", "2,499.00", "880,05". A plain digit string ("1500", older
+# imports) has no separator to read. Anything else ("12.5", "1,234", "1 234,56") fits neither and is not guessed.
+_MONEY_POINT = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{2}")
+_MONEY_COMMA = re.compile(r"-?(?:\d{1,3}(?:\.\d{3})+|\d+),\d{2}")
+_PLAIN_INTEGER = re.compile(r"-?\d+")
+
+
+def _money(value: str) -> Any:
+    """``"1.856,10"`` → 1856.1, ``"2,499.00"`` → 2499.0, ``""`` → None; ``_FAIL`` for a value that fits neither format."""
+    text = value.strip()
+    if not text:
+        return None
+    separator = text[-3:-2]
+    if separator == "." and _MONEY_POINT.fullmatch(text):
+        return float(text.replace(",", ""))
+    if separator == "," and _MONEY_COMMA.fullmatch(text):
+        return float(text.replace(".", "").replace(",", "."))
+    if _PLAIN_INTEGER.fullmatch(text):
+        return float(text)
+    return _FAIL
+
+
 class ColumnConverter:
     """Converts a value to its column's type, by the column's kind in the stream's JSON schema (:func:`_column_kind`).
 
     Quirk: Snipe-IT's transformers send many values as the instance displays them, not as stored: money in the
-    instance's number format (``"purchase_cost": "1,234.56"``, or ``"1.234,56"``), timestamps naive in the app's time
+    instance's digit separator (``"purchase_cost": "1,234.56"``, or ``"1.234,56"``, always two decimals: each value
+    tells its separator, :func:`_money`), timestamps naive in the app's time
     zone (``"updated_at": {"datetime": "2024-05-01 09:12:03", "formatted": "Wed May 01, 2024 9:12AM"}``: flattened to
     ``updated_at_datetime``, written as ISO-8601 UTC), counts as strings (departments ``"users_count": "5"``),
     lifetimes as words (models ``"eol": "36 months"``, ``"None"`` when unset), booleans as ``0``/``1`` and null as
@@ -1330,10 +1350,6 @@ class ColumnConverter:
         self.stream_name = stream_name
         tz_name = str(config.get("timezone") or "UTC")
         self.tz = None if tz_name in ("UTC", "Etc/UTC", "Z") else ZoneInfo(tz_name)
-        if config.get("number_format") == "1.234,56":
-            self.thousands, self.decimal = ".", ","
-        else:
-            self.thousands, self.decimal = ",", "."
         self._warned: set = set()
         # Per column, the value types that already are the column's type: everything else is converted.
         self.native_types = {k: _NATIVE_TYPES[v] for k, v in kinds.items() if v in _NATIVE_TYPES}
@@ -1347,9 +1363,11 @@ class ColumnConverter:
     def warn(self, column: str, value: Any) -> None:
         if column not in self._warned:
             self._warned.add(column)
+            kind = self.kinds.get(column)
+            hint = " (Snipe-IT sends money as 1,234.56 or 1.234,56, with two decimals)" if kind == "number" else ""
             LOGGER.warning(
                 f"Stream {self.stream_name}: column {column} got {str(value)[:80]!r}, which is not a valid "
-                f"{self.kinds.get(column)}; it is written as null and kept verbatim in _snipeit_unparsed."
+                f"{kind}{hint}; it is written as null and kept verbatim in _snipeit_unparsed."
             )
 
     def _datetime(self, value: Any) -> Any:
@@ -1404,7 +1422,7 @@ class ColumnConverter:
         if isinstance(value, int):
             return value
         if isinstance(value, str):
-            text = value.strip().replace(self.thousands, "") if value.strip() else value
+            text = value.strip()  # counts are (int) casts or e() of one: never digit-grouped
             if text == "":
                 return None
             if text.lstrip("-").isdigit():
@@ -1414,20 +1432,15 @@ class ColumnConverter:
             return int(value)
         return _FAIL
 
-    def _number(self, value: Any) -> Any:
+    @staticmethod
+    def _number(value: Any) -> Any:
         if isinstance(value, bool):
             return _FAIL
         if isinstance(value, (int, float)):
             return value
         if not isinstance(value, str):
             return _FAIL
-        text = value.strip()  # money, in the instance's number format
-        if text == "":
-            return None
-        try:
-            return float(text.replace(self.thousands, "").replace(self.decimal, "."))
-        except ValueError:
-            return _FAIL
+        return _money(value)
 
     @staticmethod
     def _boolean(value: Any) -> Any:
@@ -1449,7 +1462,22 @@ class ColumnConverter:
 
     @staticmethod
     def _object(value: Any) -> Any:
-        return value if isinstance(value, dict) else _FAIL
+        """An object, or the JSON text of one. Quirk: v7 groups send ``permissions`` as the JSON text the database
+        holds (``GroupsTransformer``: ``json_decode($group->permissions)`` of a value stored encoded twice), v8 as an
+        object (``decodePermissions()``): ``"permissions": "{\\"reports.view\\": \\"1\\", \\"assets.view\\": \\"1\\"}"``
+        → ``{"reports.view": "1", "assets.view": "1"}``; ``"[]"`` (no permissions, stored as a list) → ``{}``."""
+        if isinstance(value, dict):
+            return value
+        if isinstance(value, str) and value[:1] in ("{", "["):
+            try:
+                parsed = json.loads(value)
+            except ValueError:
+                return _FAIL
+            if isinstance(parsed, dict):
+                return parsed
+            if parsed == []:
+                return {}
+        return _FAIL
 
 
 def _as_is(value: Any) -> Any:
@@ -1841,6 +1869,7 @@ class PageFetcher:
             if getattr(self.local, "server_second", "unset") is None:
                 # no Date header (none of the captured responses lacks one): this machine's clock stands in
                 self.local.server_second = _server_second(response) or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                _refuse_future_state(self.name, getattr(self.local, "state_cursor", None), self.local.server_second)
             try:
                 page = next(iter(self.decoder.decode(response)))
             except _RetryableBody as problem:
@@ -2315,6 +2344,9 @@ class SnipeItRetriever(Retriever):
         bound = self._bound(stream_slice)
         filtered = bound > EPOCH
         self._local.server_second = None
+        state = (stream_slice.cursor_slice or {}).get("start_time")  # checked against the first answer's Date
+        self._local.state_cursor = (self.cursor_field, state) if filtered and state and state > EPOCH \
+            and state != self.config.get("start_date") else None
         delivered = IdSet()
         extra_passes = [p for p in self.passes if p]
         main_passes = [p for p in self.passes if not p]
@@ -2412,6 +2444,125 @@ SYNC_ENDING_STATUSES = frozenset((401, 301, 302, 303, 307, 308, TLS_FAILED, NOT_
 
 
 # --------------------------------------------------------------------------------------------------
+# A state later than the instance's clock
+# --------------------------------------------------------------------------------------------------
+
+# A state this far behind this machine's clock is not asked about: the instance's clock would have to be a day behind
+# for it to be in the future (and then the first answer's Date fails the stream, _refuse_future_state).
+FUTURE_STATE_CHECK_WINDOW = timedelta(days=1)
+
+
+class ServerClock:
+    """The instance's clock: the ``Date`` header of one answer, asked once per sync, only when a saved state is recent
+    enough to be later than it (see :class:`FutureCursorState`). Any answer tells it (``GET /api/v1/version`` →
+    ``Date: Mon, 07 Dec 2026 12:00:44 GMT`` → ``2026-12-07T12:00:44Z``), a refusal too; through the sync's request
+    budget. None when the instance cannot be reached: the read then fails with the cause, naming it.
+    """
+
+    _instances: Dict[int, Tuple[Mapping[str, Any], "ServerClock"]] = {}
+    _instances_lock = threading.Lock()
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.config = config
+        self._lock = threading.Lock()
+        self._asked = False
+        self._second: Optional[str] = None
+
+    @classmethod
+    def for_config(cls, config: Mapping[str, Any]) -> "ServerClock":
+        with cls._instances_lock:
+            entry = cls._instances.get(id(config))
+            if entry is None or entry[0] is not config:
+                entry = (config, cls(config))
+                cls._instances[id(config)] = entry
+            return entry[1]
+
+    def second(self) -> Optional[str]:
+        with self._lock:
+            if not self._asked:
+                self._asked = True
+                self._second = self._ask()
+            return self._second
+
+    def _ask(self) -> Optional[str]:
+        pacer = RequestPacer.for_config(self.config)
+        first = pacer.claim_first_request()
+        try:
+            if pacer.fatal_error:
+                return None
+            pacer.wait_for_slot()
+            try:
+                response = requests.get(
+                    f"{self.config.get('api_url')}version",
+                    headers={"Authorization": f"Bearer {self.config.get('api_token')}", "Accept": "application/json"},
+                    timeout=(15, 60), allow_redirects=False, verify=self.config.get("ca_bundle") or True)
+                pacer.observe(response)
+            finally:
+                pacer.release()
+        except Exception as error:  # noqa: BLE001 - unreachable, TLS: the streams' own requests name the cause
+            LOGGER.info(f"The instance's clock could not be read ({_short(error)}); this machine's clock stands in.")
+            return None
+        finally:
+            if first:
+                pacer.first_request_finished()
+        return _server_second(response)
+
+
+@dataclass
+class FutureCursorState(StateMigration):
+    """A saved state whose cursor is later than the instance's clock is dropped: the stream is read as if it had none.
+
+    Quirk: no row can be newer than the instance's clock (``updated_at`` is written with it, and every sync leaves the
+    second it started in to the next), so a state of ``{"updated_at_datetime": "2099-01-01T00:00:00Z"}`` (a hand-edited
+    file, a state from another instance or a clock set wrong) would deliver nothing, keep its cursor and never sync
+    again; past this machine's clock the CDK's cursor makes no slice at all, so the retriever is never called. Only a
+    state migration runs before the cursor is built, and only there can the state go back to a sane value: after the
+    read it is the newest row read (older than the instance's clock). One warning names the stream and the cursor.
+    The instance's clock is asked (:class:`ServerClock`) only for a state within a day of this machine's clock or
+    later; with no answer, this machine's clock decides.
+    """
+
+    config: Mapping[str, Any]
+    parameters: InitVar[Mapping[str, Any]]
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self.stream = parameters.get("name", "")
+        self.cursor_field = parameters.get("cursor_field", "updated_at_datetime")
+
+    def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:
+        cursor = stream_state.get(self.cursor_field) if stream_state else None
+        if not isinstance(cursor, str):
+            return False
+        now = datetime.now(timezone.utc)
+        if cursor <= (now - FUTURE_STATE_CHECK_WINDOW).strftime("%Y-%m-%dT%H:%M:%SZ"):
+            return False
+        server = ServerClock.for_config(self.config).second()
+        clock = server or now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if cursor <= clock:
+            return False
+        LOGGER.warning(f"Stream {self.stream}: the saved state's {self.cursor_field} {cursor} is later than the "
+                       f"{'instance' if server else 'this machine'}'s clock ({clock}): no row can be newer, so that state "
+                       "would never sync the stream again. The stream is read as if it had no state, and its state is "
+                       "saved anew from the rows read.")
+        return True
+
+    def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
+        return {k: v for k, v in stream_state.items() if k != self.cursor_field}
+
+
+def _refuse_future_state(stream: str, state: Optional[Tuple[str, str]], server_second: Optional[str]) -> None:
+    """The check of :class:`FutureCursorState` once the first answer told the instance's clock, for a state it did not
+    ask about (more than a day behind this machine's clock, so the instance's clock is that far behind too). Here the
+    CDK's cursor already holds the state and would keep it whatever is read: the stream fails, naming it."""
+    if state and server_second and state[1] > server_second:
+        raise _config_error(
+            f"Stream {stream}: the saved state's {state[0]} {state[1]} is later than the instance's clock "
+            f"({server_second}, its Date header), which is more than a day behind this machine's clock: no row can be "
+            "newer, so this stream would deliver nothing and keep that state. Reset the stream's state (or correct the "
+            "instance's clock) and sync again.")
+
+
+# --------------------------------------------------------------------------------------------------
 # Added streams
 # --------------------------------------------------------------------------------------------------
 
@@ -2426,6 +2577,11 @@ class SnipeItLicenseSeatsRetriever(SnipeItRetriever):
     repeated) and restarts at offset 0 past the end. Scans are repeated (new ids only) until every one of ``total``
     ids was seen; a license whose seats fit in one page (the usual case) costs one request. A license deleted
     between the two reads answers ``{"status": "error", "messages": "License does not exist."}``: skipped.
+
+    v7 (7.1.17) seats differ: no ``updated_at`` (the column is null), ordered by id, and a ``name`` the database does
+    not hold, numbered by position in the page served (``LicenseSeatsTransformer``: ``"Seat " . $seat_count``, the
+    count restarting on every page): ``{"id": 7, "license_id": 1, ..., "notes": "", "name": "Seat 2"}`` at offset 5.
+    That name says nothing about the seat (another page size numbers it differently), so it is not written.
     """
 
     MAX_SEAT_SCANS = 25
@@ -2459,6 +2615,7 @@ class SnipeItLicenseSeatsRetriever(SnipeItRetriever):
                 for row in rows:
                     if row["id"] not in seen:
                         seen.add(row["id"])
+                        row.pop("name", None)  # v7: "Seat N", its position in this page
                         yield normalize(row)
                 offset = self.paging.next_offset(offset, len(rows), total)
             if total is None or len(seen) >= total:

@@ -636,7 +636,6 @@ CONFIG_CASES = [
     ("page-size-501", {"page_size": 501}, ["page_size"]),
     ("page-size-abc", {"page_size": "abc"}, ["page_size"]),
     ("unknown-timezone", {"timezone": "Mars/Olympus_Mons"}, ["timezone", "Mars/Olympus_Mons"]),
-    ("unknown-number-format", {"number_format": "1 234,56"}, ["number_format"]),
 ]
 # cases that need a server: (case id, server key or callable -> base_url, extra overrides, words)
 REMOTE_CASES = [
