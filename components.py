@@ -65,7 +65,7 @@ def _config_error(message: str) -> AirbyteTracedException:
 # Where SnipeItConfigNormalizer keeps the messages of the settings it refused, for SnipeItRefusedSettings.
 REFUSED_SETTINGS_KEY = "__snipeit_refused_settings"
 # Keys the connector writes into the config itself (or the check's config_overrides do): no unknown-key warning.
-INTERNAL_KEYS = ("api_url", "check_mode", REFUSED_SETTINGS_KEY)
+INTERNAL_KEYS = ("api_url", "check_mode", "check_streams", REFUSED_SETTINGS_KEY)
 
 
 class SettingRefused(ValueError):
@@ -593,6 +593,41 @@ def diagnose_connection(config: Mapping[str, Any], parameters: Mapping[str, Any]
     return body
 
 
+def instance_version(config: Mapping[str, Any]) -> Optional[str]:
+    """``check`` only: ``GET /api/v1/version`` → ``{"version": "v8.1.4"}`` (v7 the same); None if it cannot tell."""
+    try:
+        response = requests.get(f"{config.get('api_url')}version", timeout=15, allow_redirects=False,
+                                headers={"Authorization": f"Bearer {config.get('api_token')}", "Accept": "application/json"},
+                                verify=config.get("ca_bundle") or True)
+        version = response.json().get("version") if response.status_code == 200 else None
+    except (requests.exceptions.RequestException, ValueError, AttributeError):
+        return None
+    return str(version) if version else None
+
+
+def describe_token_user(user: Mapping[str, Any]) -> str:
+    """What ``check`` says of the token's user (``/users/me``): who it is and, for a user of a company who is not a
+    superuser, what full multiple companies support does to the sync.
+
+    Quirk: with full multiple companies support on, a non-superuser of company 2 reads only company 2's hardware,
+    users, licenses and their seats, components and activity, and every row of the other lists; groups need a
+    superuser. ``/users/me`` says the company (``{"company": {"id": 2, "name": "Schneider-Zemlak"}, ...}``) but not
+    whether the setting is on, so the scope is said conditionally."""
+    name = _unescape(str(user.get("username") or user.get("name") or user.get("id")))
+    text = f"the token's Snipe-IT user is {name!r}"
+    permissions = user.get("permissions") if isinstance(user.get("permissions"), Mapping) else {}
+    superuser = str(permissions.get("superuser", "0")) == "1"
+    company = user.get("company") if isinstance(user.get("company"), Mapping) else None
+    if superuser:
+        return text + " (a superuser: it reads every company's rows)."
+    if company and company.get("name"):
+        return (text + f", of company {_unescape(str(company['name']))!r} (id {company.get('id')}). If the instance has "
+                "full multiple companies support on, hardware, users, licenses, license_seats, components and "
+                "activity hold only that company's rows (the other streams hold every row): a sync with this token is "
+                "that company's view, not the instance's.")
+    return text + "."
+
+
 def _short(error: Exception) -> str:
     text = str(error)
     reason = re.search(r"\] ([^'\")]+)", text) or re.search(r"(Name or service not known|Connection refused|certificate verify failed[^'\")]*)", text)
@@ -743,6 +778,37 @@ def _no_answer(request: requests.PreparedRequest, status: int, message: str) -> 
 # ==================================================================================================================
 
 
+class CheckReport:
+    """What ``check`` learned of the token across the streams it tries, one after another.
+
+    Quirk: a valid token of a user without any view permission is accepted (``/users/me`` answers it:
+    ``{"id": 315, "username": "noperms", "permissions": {}}``) and every list answers 403. One readable stream makes
+    the check SUCCEEDED with a warning per unreadable one; none readable means no sync can deliver a row: FAILED,
+    naming the permissions to grant."""
+
+    def __init__(self) -> None:
+        self.user: Mapping[str, Any] = {}
+        self.unreadable: Dict[str, str] = {}  # stream -> the permission Snipe-IT checks for it
+        self._lock = threading.Lock()
+
+    def cannot_read(self, stream: str, permission: str) -> None:
+        with self._lock:
+            self.unreadable[stream] = permission
+
+    def fail_if_nothing_is_readable(self, checked: Iterable[str]) -> None:
+        checked = list(checked)
+        if not checked or any(stream not in self.unreadable for stream in checked):
+            return
+        needed: Dict[str, List[str]] = {}
+        for stream in checked:
+            needed.setdefault(self.unreadable[stream], []).append(stream)
+        grants = "; ".join(f"{permission} ({', '.join(streams)})" for permission, streams in needed.items())
+        who = describe_token_user(self.user) if self.user else "the token's user"
+        raise _config_error(f"The token can read none of the {len(checked)} streams, so no sync could deliver a row: "
+                            f"{who[0].upper() + who[1:]} Grant that user these permissions (Admin → Users → "
+                            f"Permissions, or a group): {grants}; or use the token of a user who has them.")
+
+
 class RequestPacer:
     """Keeps one sync (all its streams and threads) under the instance's request budget, counted with every other
     client of the same token.
@@ -789,6 +855,7 @@ class RequestPacer:
         self._first_request_claimed = False
         self._first_request_done = threading.Event()
         self.contact = _Contact()
+        self.check_report = CheckReport()
 
     def claim_first_request(self) -> bool:
         """The sync's very first request goes alone; the other streams wait for its answer, so a refused
@@ -2396,8 +2463,10 @@ class SnipeItRetriever(Retriever):
             self.pacer.fatal_error = error.message
             raise
         self.pacer.snipeit_diagnosed = True  # type: ignore[attr-defined]
-        if user.get("username"):
-            LOGGER.info(f"Connected to {self.config.get('base_url')} as Snipe-IT user {_unescape(str(user['username']))!r}.")
+        version = instance_version(self.config)
+        self.pacer.check_report.user = user
+        LOGGER.info(f"Connected to {self.config.get('base_url')}, Snipe-IT {version or '(version not told)'}"
+                    + (f"; {describe_token_user(user)}" if user else "."))
 
     def _check_readable(self) -> Iterable[Record]:
         """``check``: one row of the stream, to learn whether the token may read it. A stream it may not read
@@ -2409,6 +2478,8 @@ class SnipeItRetriever(Retriever):
             if error.failure_type != FailureType.config_error or "HTTP 403" not in (error.message or ""):
                 raise
             also = self._parameters.get("also_needed_by")  # licenses: license_seats reads the same list
+            self.pacer.check_report.cannot_read(self.name, str(self._parameters.get("permission")))
+            self.pacer.check_report.fail_if_nothing_is_readable(self.config.get("check_streams") or ())
             LOGGER.warning(f"Check: the token cannot read stream {self.name}. {error.message} Syncs will fail this "
                            f"stream{f' and {also}' if also else ''} and read the others.")
         return iter(())

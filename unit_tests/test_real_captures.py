@@ -507,26 +507,59 @@ def assert_nothing_leaked(text: str) -> None:
 STREAM_PERMISSIONS = {  # from the manifest's $parameters, as Snipe-IT's controllers authorize them
     "hardware": "assets.view", "maintenances": "assets.view", "users": "users.view", "groups": "superuser",
     "licenses": "licenses.view", "license_seats": "licenses.view", "fields": "customfields.view",
-    "activity": "activity.view", "status_labels": "statuslabels.view",
+    "activity": "reports.view", "status_labels": "statuslabels.view",
 }
 
 
-def test_check_succeeds_for_a_token_without_permissions_and_names_what_each_stream_needs(caplog, capsys):
+def test_check_fails_for_a_token_that_can_read_nothing_and_names_the_permissions_to_grant(caplog, capsys):
+    # /users/me answers a user without permissions; every list answers the captured 403
     config = make_config()
     with requests_mock.Mocker() as m:
         me = m.get(f"{API}/users/me", **capture_response("users_me_no_permission"))
-        m.get(re.compile(re.escape(API) + "/(?!users/me).*"), **capture_response("error_403_no_permission"))
+        m.get(f"{API}/version", **capture_response("version"))
+        m.get(re.compile(re.escape(API) + "/(?!users/me|version).*"), **capture_response("error_403_no_permission"))
+        output = run_check(config)
+    statuses = [m.connectionStatus for m in output.get_message_iterator() if m.connectionStatus]
+    assert [s.status.value for s in statuses] == ["FAILED"], everything_said(output)
+    message = statuses[0].message
+    assert "can read none of the 20 streams" in message and "no sync could deliver a row" in message
+    for stream, permission in STREAM_PERMISSIONS.items():
+        if stream != "license_seats":  # asked through licenses
+            assert re.search(rf"{re.escape(permission)} \([^)]*\b{stream}\b", message), (stream, permission, message)
+    assert me.call_count == 1
+    assert_nothing_leaked(everything_said(output, caplog, capsys))
+
+
+def test_check_succeeds_when_one_stream_is_readable_and_names_what_each_other_stream_needs(caplog, capsys):
+    config = make_config()
+    with requests_mock.Mocker() as m:
+        m.get(f"{API}/users/me", **capture_response("users_me_no_permission"))
+        m.get(f"{API}/version", **capture_response("version"))
+        m.get(re.compile(re.escape(API) + "/(?!users/me|version|companies).*"), **capture_response("error_403_no_permission"))
+        m.get(re.compile(re.escape(API) + "/companies.*"), json={"total": 0, "rows": []})
         output = run_check(config)
     statuses = [m.connectionStatus for m in output.get_message_iterator() if m.connectionStatus]
     assert [s.status.value for s in statuses] == ["SUCCEEDED"], everything_said(output)
-    assert me.call_count == 1
     warnings = [m.log.message for m in output.logs if m.log.message.startswith("Check: the token cannot read")]
     named = [re.match(r"Check: the token cannot read stream (\w+)\.", w).group(1) for w in warnings]
-    assert len(named) == len(set(named)) == 20, warnings  # every stream once; license_seats with licenses
+    assert len(named) == len(set(named)) == 19 and "companies" not in named, warnings
     for stream, permission in STREAM_PERMISSIONS.items():
         assert [w for w in warnings if (f"stream {stream}." in w or f"fail this stream and {stream} " in w)
                 and f"'{permission}' permission" in w], stream
     assert_nothing_leaked(everything_said(output, caplog, capsys))
+
+
+def test_check_names_a_company_scoped_tokens_company_and_the_instance_version():
+    config = make_config()
+    with requests_mock.Mocker() as m:
+        m.get(f"{API}/users/me", **capture_response("fmcs-mdY/users_me_company_2_viewer"))
+        m.get(f"{API}/version", **capture_response("version"))
+        m.get(re.compile(re.escape(API) + "/(?!users/me|version).*"), json={"total": 0, "rows": []})
+        output = run_check(config)
+    connected = [m.log.message for m in output.logs if m.log.message.startswith("Connected to")]
+    assert len(connected) == 1 and "Snipe-IT v8.1.4" in connected[0], connected
+    assert "'t_fmcs', of company 'Schneider-Zemlak' (id 2)" in connected[0]
+    assert "only that company's rows" in connected[0]
 
 
 def test_check_with_a_full_token_reports_nothing_unreadable():
@@ -537,7 +570,7 @@ def test_check_with_a_full_token_reports_nothing_unreadable():
         output = run_check(config)
     assert [m.connectionStatus.status.value for m in output.get_message_iterator() if m.connectionStatus] == ["SUCCEEDED"]
     assert not [m for m in output.logs if "cannot read" in m.log.message]
-    assert [m for m in output.logs if "as Snipe-IT user 'admin'" in m.log.message]
+    assert [m for m in output.logs if "the token's Snipe-IT user is 'admin'" in m.log.message]
 
 
 @pytest.mark.parametrize("capture, said", [
@@ -589,7 +622,10 @@ def test_check_probes_every_stream_of_the_manifest():
     manifest = yaml.safe_load((Path(__file__).resolve().parent.parent / "manifest.yaml").read_text())
     names = [s["$parameters"]["name"] for s in manifest["streams"]]
     # license_seats is asked through licenses (its slices are licenses; same permission, named in that warning)
-    assert sorted(manifest["check"]["stream_names"] + ["license_seats"]) == sorted(names) and len(names) == 21
+    checked = manifest["definitions"]["incremental_stream_names"]
+    assert manifest["check"]["stream_names"] == checked  # a YAML alias of the one list
+    assert manifest["check"]["config_overrides"]["check_streams"] == manifest["check"]["stream_names"]
+    assert sorted(checked + ["license_seats"]) == sorted(names) and len(names) == 21
 
 
 @pytest.mark.parametrize("stream, resource", [("status_labels", "statuslabels"), ("companies", "companies")])
