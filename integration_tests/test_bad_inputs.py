@@ -30,8 +30,7 @@ import pytest
 import yaml
 
 from snipeit_emulator import DEFAULT_TOKEN, Dataset, Emulator
-from snipeit_emulator.data import RESOURCES
-from snipeit_emulator.extra import EXTRA_RESOURCES
+from snipeit_emulator.data import ALL_RESOURCES
 
 from harness import MAIN_PY, REPO
 
@@ -39,7 +38,7 @@ MANIFEST = yaml.safe_load((REPO / "manifest.yaml").read_text())
 ALL_STREAMS = [s.get("$parameters", {}).get("name") for s in MANIFEST["streams"]]
 # A token whose user may read everything but /groups (GroupsController wants a superuser).
 NO_GROUPS_TOKEN = "no-groups-" + "g" * 54
-NO_GROUPS_SCOPE = [r for r in RESOURCES + EXTRA_RESOURCES if r != "groups"]
+NO_GROUPS_SCOPE = [r for r in ALL_RESOURCES if r != "groups"]
 TOKEN = "first-contact-token-" + "t" * 44
 TRACEBACK = "Traceback (most recent call last)"
 DEAD = "dead"  # base_url placeholder: a local port nothing listens on

@@ -182,17 +182,17 @@ def test_comparison_catches_a_changed_type_and_a_missing_key():
 
 def test_comparison_catches_a_broken_emulator_shape(real_like_emu, monkeypatch):
     """Break one transformer of the running emulator: the capture comparison must then fail for it."""
-    from snipeit_emulator import render
+    from snipeit_emulator import transformers
     with open(os.path.join(CAPTURES, "models.json"), encoding="utf-8") as f:
         cap = json.load(f)
-    original = render.TRANSFORMERS["models"]
+    original = transformers.TRANSFORMERS["models"]
 
     def broken(c, r):
         row = original(c, r)
         row["eol"] = 36
         row.pop("min_amt")
         return row
-    monkeypatch.setitem(render.TRANSFORMERS, "models", broken)
+    monkeypatch.setitem(transformers.TRANSFORMERS, "models", broken)
     real_like_emu.engine.invalidate_all()
     try:
         problems = compare(cap["body"], _fetch(real_like_emu, cap["request"], DEFAULT_TOKEN).json())

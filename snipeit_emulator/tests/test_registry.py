@@ -2,7 +2,7 @@
 import pytest
 
 from snipeit_emulator import registry
-from snipeit_emulator.render import TRANSFORMERS
+from snipeit_emulator.transformers import TRANSFORMERS
 
 PATHS = {"hardware", "users", "companies", "locations", "categories", "manufacturers", "suppliers", "models",
          "statuslabels", "departments", "licenses", "licenses/{id}/seats", "accessories", "consumables",
@@ -20,7 +20,7 @@ def test_every_resource_is_listed_and_cached_by_the_engine(client, emu):
         path = spec.path.replace("{id}", "1")
         body = client.rows(path, limit=2)
         assert body["rows"] and body["total"] >= len(body["rows"]), path
-        assert emu.engine._row_cache[spec.name], "%s was not rendered through the engine" % spec.name
+        assert emu.engine.caches.rows[spec.name], "%s was not rendered through the engine" % spec.name
 
 
 def test_later_resources_answer_single_items_and_search_like_the_first_ten(client, emu):
