@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 from . import registry
 from .query import SCOPE_KEY, ServerError
-from .render import laravel_json, pretty_json
+from .render import UNESCAPED_UNICODE, laravel_json, pretty_json
 
 FALLBACK_404 = ("404 endpoint not found. Please check the API reference at https://snipe-it.readme.io/reference "
                 "to find a valid API endpoint.")
@@ -195,7 +195,7 @@ def _read(emu, spec, param, item, query, headers, grant):
         return forbidden(headers)
     if item is None:
         text, n = emu.engine.list_page(spec.name, query, view)
-        return Response(200, text, rows=n)
+        return Response(200, text, rows=n, ctype=UNESCAPED_UNICODE.get(spec.name, "application/json"))
     row = emu.engine.single(spec.name, unquote(item), view)
     return json_response(200, row) if row is not None else error_200(spec.not_found)
 

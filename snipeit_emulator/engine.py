@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 from .permissions import company_scope
 from .query import PAGING, api_limit, api_offset, filter_rows, key_func, sort_spec, visible_rows
-from .render import FULL_VIEW, Ctx, compute_counts, laravel_json, restrict_actions
+from .render import FULL_VIEW, UNESCAPED_UNICODE, Ctx, compute_counts, laravel_json, restrict_actions
 from .transformers import TRANSFORMERS, t_supplier
 
 MAX_RESULTS_DEFAULT = 500
@@ -156,7 +156,7 @@ class Engine:
         cache = self.caches.row_cache(res, ctx.view)
         s = cache.get(rid)
         if s is None:
-            s = laravel_json(self._render(res, self.ds.tables[res][rid], ctx))
+            s = laravel_json(self._render(res, self.ds.tables[res][rid], ctx), res in UNESCAPED_UNICODE)
             if len(cache) < self.settings.get("row_cache_limit", 300000):
                 cache[rid] = s
         return s
@@ -225,11 +225,14 @@ class Engine:
             return self._render(res, row, ctx)
 
     def visible_ids(self, res, view):
-        """Ids of every row of ``res`` the view's company scope lets through (soft-deleted ones included)."""
+        """Ids of every row of ``res`` the view's company scope lets through (soft-deleted ones included); seats:
+        those of the licenses it sees (LicenseSeatsController finds the license through its company scope)."""
         with self.lock:
-            scope = self.scope("seats" if res == "license_seats" else res, view)
-            table = self.ds.tables["seats" if res == "license_seats" else res]
-            return {i for i, r in table.items() if scope is None or scope(r)}
+            if res == "license_seats":
+                licenses = self.visible_ids("licenses", view)
+                return {i for i, r in self.ds.tables["seats"].items() if r.license_id in licenses}
+            scope = self.scope(res, view)
+            return {i for i, r in self.ds.tables[res].items() if scope is None or scope(r)}
 
 
 def shuffle_ties(ids, starts, ends, offset, end, rng):

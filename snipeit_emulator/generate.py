@@ -75,6 +75,8 @@ TRICKY_HARDWARE = [
 ]
 LICENSE_NAMES = ["Office 365 & Teams", 'Adobe "Creative" Cloud', "JetBrains <All Products>", "Slack",
                  "O'Reilly Online", "Zoom Pro", "Windows 11 Pro", "AutoCAD", "Müller Licence", "1Password"]
+# action_logs.note as typed: Markdown, and the plain "c&o <note>" of the fmcs-mdY capture (action_logs_note)
+ACTIVITY_NOTES = ("Moved to **HQ** & tagged", "c&o <note>")
 LATER_NOTES = [None, None, "Renew **early** & check", "<b>bold</b> & co", "plain note"]
 # the custom fields added after the first four get their values from a hash (keeps the core stream's sequence)
 LATER_FIELDS = (5, 6, 7, 8, 9)
@@ -589,7 +591,7 @@ def generate_activity(ds, d, n):
             id=i, created_at=c, updated_at=c, deleted_at=None, created_by=d.opt(0.95, 1),
             action_type=d.pick(["checkout", "checkin from", "update", "create new", "audit"]),
             item_type=item_type, item_id=d.pick(item_ids[item_type]), target_type=None, target_id=None,
-            note=d.opt(0.3, "Moved to **HQ** & tagged"), remote_ip=d.opt(0.5, "10.0.0.%d" % i),
+            note=d.opt(0.3, ACTIVITY_NOTES[i % len(ACTIVITY_NOTES)]), remote_ip=d.opt(0.5, "10.0.0.%d" % i),
             user_agent=d.opt(0.5, "Mozilla/5.0 <test>"), action_source=d.opt(0.5, "gui"), action_date=c,
             log_meta=None))
     entries.sort(key=lambda r: (r["created_at"], r["id"]))

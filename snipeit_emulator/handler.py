@@ -13,6 +13,15 @@ from .control import handle_control
 from .faults import status_fault_body
 from .render import laravel_json
 
+# what Snipe-IT's middleware (NoSessionStore, SecurityHeaders, CORS) adds to every answer (every capture's headers)
+SNIPEIT_HEADERS = (
+    ("Cache-Control", "max-age=0, must-revalidate, no-cache, no-store, private"), ("Vary", "Origin"),
+    ("Pragma", "no-cache"), ("Expires", "Sun, 02 Jan 1990 00:00:00 GMT"), ("X-Content-Type-Options", "nosniff"),
+    ("X-XSS-Protection", "1; mode=block"),
+    ("Feature-Policy", "accelerometer 'none';autoplay 'none';camera 'none';display-capture 'none';"
+                       "document-domain 'none';encrypted-media 'none';fullscreen 'none';geolocation 'none';"
+                       "sync-xhr 'none';usb 'none';xr-spatial-tracking 'none'"),
+    ("Referrer-Policy", "same-origin"), ("X-Frame-Options", "DENY"))
 LOGIN_HTML = ("<!DOCTYPE html>\n<html lang=\"en-US\">\n<head>\n<meta charset=\"utf-8\">\n"
               "<title>Snipe-IT Asset Management :: Login</title>\n</head>\n<body class=\"login-page\">\n"
               "<form role=\"form\" method=\"POST\" action=\"/login\">\n"
@@ -70,13 +79,13 @@ class Handler(BaseHTTPRequestHandler):
         return formatdate(self.emulator.engine.now_ts() if timestamp is None else timestamp, usegmt=True)
 
     # -- writing --------------------------------------------------------------------------
-    def _send(self, resp, mode="normal", seconds=0.0):
+    def _send(self, resp, mode="normal", seconds=0.0, app=True):
         try:
             self.send_response(resp.status)
             for k, v in resp.headers:
                 self.send_header(k, v)
-            if resp.status != 302 and resp.headers and resp.headers[0][1].startswith("application/json"):
-                self.send_header("Cache-Control", "no-cache, private")
+            for k, v in SNIPEIT_HEADERS if app else ():
+                self.send_header(k, v)
             self.send_header("Content-Length", str(len(resp.body)))
             if mode != "normal":
                 self.send_header("Connection", "close")
@@ -117,7 +126,7 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n > 0 else b""
         if path.startswith("/__emulator__/"):
-            self._send(handle_control(emu, method, path, query, body))
+            self._send(handle_control(emu, method, path, query, body), app=False)
             return
         if path in ("/login", "/login/"):
             self._send(Response(200, LOGIN_HTML, ctype="text/html; charset=UTF-8"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from . import data, generate, query
+from . import data, query
 from .permissions import ENDPOINT_RULES, Rule
 
 
@@ -67,7 +67,6 @@ _GENERATORS = {"companies": "generate_companies", "statuslabels": "generate_stat
                "depreciations": "generate_reference_tables", "groups": "generate_reference_tables",
                "fields": "generate_reference_tables", "fieldsets": "generate_reference_tables",
                "activity": "generate_activity"}
-assert all(hasattr(generate, f) for f in _GENERATORS.values())
 
 REGISTRY = {}
 for _name in data.ALL_RESOURCES:

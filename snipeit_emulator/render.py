@@ -62,9 +62,14 @@ def md(s):
     return o
 
 
-def laravel_json(obj):
-    """JsonResponse default flags: escaped slashes, \\uXXXX for non-ASCII."""
-    return json.dumps(obj, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/")
+def laravel_json(obj, unescaped_unicode=False):
+    """JsonResponse default flags: escaped slashes, \\uXXXX for non-ASCII (raw UTF-8 with
+    JSON_UNESCAPED_UNICODE)."""
+    return json.dumps(obj, ensure_ascii=not unescaped_unicode, separators=(",", ":")).replace("/", "\\/")
+
+
+# ReportsController::index answers with its own Content-Type and JSON_UNESCAPED_UNICODE (activity.json)
+UNESCAPED_UNICODE = {"activity": "application/json;charset=utf8"}
 
 
 def pretty_json(obj):
