@@ -141,7 +141,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             self._serve_api(emu, method, path, query, entry)
         finally:
-            entry["finished"] = time.time()  # with "time": how many requests were served at once
+            if entry["finished"] is None:  # with "time": how many requests were served at once
+                entry["finished"] = time.time()
 
     def _serve_api(self, emu, method, path, query, entry):
         rule = emu.fault_rules.match(path, query)
@@ -171,6 +172,8 @@ class Handler(BaseHTTPRequestHandler):
         if action == "stall":
             self._send(resp, mode="stall", seconds=float(rule.get("seconds", 5.0)))
             return
+        # stamped before the answer leaves: a client that reads the request log once it has its answer finds it
+        entry["finished"] = time.time()
         self._send(resp)
         if action == "mutate":
             m = rule.get("mutation") or {}
