@@ -27,7 +27,6 @@ import duckdb
 import pytest
 
 from snipeit_emulator import Dataset
-from snipeit_emulator import extra as emulator_extra
 from snipeit_emulator.data import DATA_NOW, DEPRECIATIONS, add_months
 
 from harness import REPO
@@ -52,9 +51,7 @@ def _load(name: str, path: Path):
 def _dataset() -> Dataset:
     from snipeit_emulator.__main__ import DEFAULT_SIZES
 
-    ds = Dataset.generate(seed=SEED, **dict(DEFAULT_SIZES, hardware=HARDWARE, users=USERS))
-    emulator_extra.ensure(ds)
-    return ds
+    return Dataset.generate(seed=SEED, **dict(DEFAULT_SIZES, hardware=HARDWARE, users=USERS))
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +180,7 @@ def test_asset_inventory_has_every_current_asset_with_warranty_end_and_archived_
 
 
 def test_license_seat_utilisation_matches_the_emulator_seats(built):
-    x = built.ds.extra
+    x = built.ds.tables
     live = {lid: lic for lid, lic in x["licenses"].items() if not lic["deleted_at"]}
     expected = {}
     for lid, lic in live.items():
@@ -230,7 +227,7 @@ def test_asset_book_value_matches_straight_line_from_the_raw_rows(built):
 
 
 def test_checkout_history_pairs_the_emulator_activity(built):
-    x = built.ds.extra
+    x = built.ds.tables
     by_item: Dict[tuple, List[dict]] = {}
     for r in sorted(x["activity"].values(), key=lambda r: (r["action_date"], r["id"])):
         if r["action_type"] in ("checkout", "checkin from"):
@@ -262,7 +259,7 @@ def test_audits_due_and_stock_below_minimum_match_the_emulator(built):
                        and dt.date.fromisoformat(h.next_audit_date) <= horizon}
     got_audits = {r[0] for r in _query(built.db, "select asset_id from analytics.audits_due")}
     assert got_audits == expected_audits and expected_audits
-    x = ds.extra
+    x = ds.tables
     expected_low = set()
     for res, kind in (("accessories", "accessory"), ("consumables", "consumable"), ("components", "component")):
         for r in x[res].values():

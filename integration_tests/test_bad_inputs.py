@@ -35,12 +35,11 @@ import pytest
 
 from harness import REPO, Door, ReadResult, image_door, main_py_door, make_catalog
 from snipeit_emulator import DEFAULT_TOKEN, Dataset, Emulator
-from snipeit_emulator.data import RESOURCES
-from snipeit_emulator.extra import EXTRA_RESOURCES
+from snipeit_emulator.data import ALL_RESOURCES
 
 # A token whose user may read everything but /groups (GroupsController wants a superuser).
 NO_GROUPS_TOKEN = "no-groups-" + "g" * 54
-NO_GROUPS_SCOPE = [r for r in RESOURCES + EXTRA_RESOURCES if r != "groups"]
+NO_GROUPS_SCOPE = [r for r in ALL_RESOURCES if r != "groups"]
 TOKEN = "first-contact-token-" + "t" * 44  # well-formed, unknown to the emulator
 TRACEBACK = "Traceback (most recent call last)"
 DEAD, EMU, PLAIN, DYING = "dead", "emu", "plain", "dying"  # base_url placeholders

@@ -75,8 +75,7 @@ def test_local_sync_fails_with_one_line_message(tmp_path):
 
 from pathlib import Path  # noqa: E402
 
-from snipeit_emulator.data import RESOURCES  # noqa: E402
-from snipeit_emulator.extra import EXTRA_RESOURCES  # noqa: E402
+from snipeit_emulator.data import ALL_RESOURCES  # noqa: E402
 
 NO_GROUPS_TOKEN = "local-no-groups-" + "n" * 48
 ALL_CONNECTOR_STREAMS = list(__import__("scripts.local_sync", fromlist=["STREAMS"]).STREAMS)
@@ -113,7 +112,7 @@ def no_groups_emulator():
     ds = Dataset.generate(seed=4, hardware=60, users=20, companies=3, locations=5, categories=4, manufacturers=4,
                           suppliers=4, models=8, statuslabels=4, departments=4)
     emu = Emulator(dataset=ds, rate_limit=1_000_000,
-                   tokens={NO_GROUPS_TOKEN: [r for r in RESOURCES + EXTRA_RESOURCES if r != "groups"]})
+                   tokens={NO_GROUPS_TOKEN: [r for r in ALL_RESOURCES if r != "groups"]})
     emu.start()
     yield emu
     emu.stop()

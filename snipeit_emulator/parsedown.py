@@ -1,6 +1,9 @@
 """A port of Parsedown 1.7.4 ``line()`` (inline elements only) with safe mode on.
 
-This is what Snipe-IT's ``Helper::parseEscapedMarkedownInline()`` uses for ``notes`` fields.
+This is what Snipe-IT's ``Helper::parseEscapedMarkedownInline()`` uses for ``notes`` fields (and, since
+2023-07, for the activity log's ``note``). Checked line by line against erusev/parsedown at the tag 1.7.4
+(Parsedown.php: line(), inline*(), element(), sanitiseElement()); where PHP's regexes have no ``u`` flag their
+classes are ASCII here too (``re.ASCII``), and the possessive quantifiers are kept (Python 3.11).
 """
 from __future__ import annotations
 
@@ -11,20 +14,19 @@ _MARKER_RE = re.compile(r'[!"*_&\[:<>`~\\]')
 _SPECIAL = set('\\`*_{}[]()>#+-.!|')
 
 _STRONG = {
-    "*": re.compile(r'^[*]{2}((?:\\\*|[^*]|[*][^*]*[*])+?)[*]{2}(?![*])', re.S),
+    "*": re.compile(r'^[*]{2}((?:\\\*|[^*]|[*][^*]*[*])+?)[*]{2}(?![*])', re.S | re.A),
     "_": re.compile(r'^__((?:\\_|[^_]|_[^_]*_)+?)__(?!_)', re.S),
 }
 _EM = {
-    "*": re.compile(r'^[*]((?:\\\*|[^*]|[*][*][^*]+?[*][*])+?)[*](?![*])', re.S),
+    "*": re.compile(r'^[*]((?:\\\*|[^*]|[*][*][^*]+?[*][*])+?)[*](?![*])', re.S | re.A),
     "_": re.compile(r'^_((?:\\_|[^_]|__[^_]*__)+?)_(?!_)\b', re.S),
 }
 _URL = re.compile(r'\bhttps?:[/]{2}[^\s<]+\b/*', re.I)
-_URLTAG = re.compile(r'^<(\w+:/{2}[^ >]+)>', re.I)
-_EMAILTAG = re.compile(r'^<((mailto:)?\S+?@\S+?)>', re.I)
-_ENTITY = re.compile(r'^&#?\w+;')
-_STRIKE = re.compile(r'^~~(?=\S)(.+?)(?<=\S)~~')
-_LINK_TEXT = re.compile(r'^\[((?:[^\[\]]|\[[^\[\]]*\])*)\]')
-_LINK_DEST = re.compile(r'''^[(]\s*((?:[^ ()]+|[(][^ )]+[)])+)(?:[ ]+("[^"]*"|'[^']*'))?\s*[)]''')
+_URLTAG = re.compile(r'^<(\w+:/{2}[^ >]+)>', re.I | re.A)
+_EMAILTAG = re.compile(r'^<((mailto:)?\S+?@\S+?)>', re.I | re.A)
+_ENTITY = re.compile(r'^&#?\w+;', re.A)
+_STRIKE = re.compile(r'^~~(?=\S)(.+?)(?<=\S)~~', re.A)
+_LINK_DEST = re.compile(r'''^[(]\s*+((?:[^ ()]++|[(][^ )]+[)])++)(?:[ ]+("[^"]*"|'[^']*'))?\s*[)]''', re.A)
 _SAFE_SCHEMES = ("http://", "https://", "ftp://", "ftps://", "mailto:", "data:image/png;base64,",
                  "data:image/gif;base64,", "data:image/jpeg;base64,", "irc:", "ircs:", "git:", "ssh:", "news:",
                  "steam:")
@@ -158,16 +160,33 @@ def _escape_seq(text, context):
     return None
 
 
+def _bracketed(text):
+    """preg_match('/\\[((?:[^][]++|(?R))*+)\\]/', $text): the first balanced [...] anywhere in ``text`` (not
+    anchored: it may start after the excerpt's own "["), as (start, end) or None."""
+    for start in range(len(text)):
+        if text[start] != "[":
+            continue
+        depth = 0
+        for i in range(start, len(text)):
+            depth += {"[": 1, "]": -1}.get(text[i], 0)
+            if depth == 0:
+                return start, i + 1
+    return None
+
+
 def _link(text, context, image=False):
-    m = _LINK_TEXT.match(text)
-    if not m:
+    found = _bracketed(text)
+    if found is None:
         return None
-    label = m.group(1)
-    extent = len(m.group(0))
+    start, end = found
+    label = text[start + 1:end - 1]
+    # Parsedown takes the match's length, not its end, as the extent: a match that does not start at the
+    # excerpt's first character leaves the remainder misaligned, as it does in PHP
+    extent = end - start
     rest = text[extent:]
     d = _LINK_DEST.match(rest)
     if not d:
-        return None
+        return None  # a reference-style link: line() has no definitions, so never a link
     href = d.group(1)
     title = d.group(2)[1:-1] if d.group(2) else None
     extent += len(d.group(0))

@@ -1,6 +1,6 @@
-"""One registry of the emulated resources: for each, where it is served, what permission it needs, how its
-rows are made, shaped, sorted, hidden and paged. The server routes by it; every resource then takes the same
-path: rows in ``Dataset.tables`` (data.py / extra.py) -> transformer (render.TRANSFORMERS) -> engine (visibility,
+"""One registry of the emulated resources: for each, where it is served, what listing it takes, how its rows are
+made, shaped, sorted, hidden and paged. The server routes by it; every resource then takes the same path: rows in
+``Dataset.tables`` (generate.py) -> transformer (transformers.TRANSFORMERS) -> engine (visibility, company scope,
 filters, sort allow-list and fallback, PHP limit/offset, ties, cached JSON) -> ``{"total", "rows"}``.
 """
 from __future__ import annotations
@@ -8,19 +8,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from . import data, engine, extra
+from . import data, query
+from .permissions import ENDPOINT_RULES, Rule
 
 
 @dataclass(frozen=True)
 class Resource:
     name: str                 # table name in Dataset.tables (and the truth name, but for seats)
     path: str                 # under /api/v1; "{id}" = the scoping path parameter
-    permission: str           # what a token's grant must allow (TokenGrant.allows)
     not_found: str            # the 200 {"status":"error"} message of a missing item
-    generator: str            # which generator fills the table
+    generator: str            # the function of generate.py that fills the table
     soft_delete: bool         # deleted rows keep a deleted_at and leave the default list
     paging: str = "php"       # "php" limit/offset; "all" everything, no sort; "wrap" past-end offset -> 0
     truth_name: Optional[str] = None
+
+    @property
+    def rule(self) -> Rule:
+        """What a user who is not a superuser needs to list it (permissions.ENDPOINT_RULES, v8.1.4)."""
+        return ENDPOINT_RULES[self.name]
+
+    @property
+    def permission(self):
+        """The permission names any one of which lets a non-superuser list it ("superuser" for groups)."""
+        return self.rule.any_of or ("superuser",)
 
     @property
     def schema(self):
@@ -28,36 +38,42 @@ class Resource:
 
     @property
     def sort_allowed(self):
-        return sorted(engine.ALLOWED[self.name])
+        return sorted(query.ALLOWED[self.name])
 
     @property
     def sort_fallback(self):
-        return engine.FALLBACK[self.name]
+        return query.FALLBACK[self.name]
 
 
-_CORE_NOT_FOUND = {
+NOT_FOUND = {
     "hardware": "Asset does not exist.",
     "users": "User does not exist or you do not have permission view them.",
     "companies": "Company not found", "locations": "Location not found", "categories": "Category not found",
     "manufacturers": "Manufacturer not found", "suppliers": "Supplier not found", "models": "AssetModel not found",
     "statuslabels": "Statuslabel not found", "departments": "Department not found",
+    "licenses": "License does not exist.", "accessories": "Accessory not found",
+    "consumables": "Consumable not found", "components": "Component not found",
+    "maintenances": "Maintenance not found", "depreciations": "Depreciation not found",
+    "groups": "Group not found", "fields": "Field not found", "fieldsets": "Fieldset not found",
+    "activity": "Action log not found",
 }
-_EXTRA_NOT_FOUND = {"licenses": "License does not exist.", "accessories": "Accessory not found",
-                    "consumables": "Consumable not found", "components": "Component not found",
-                    "maintenances": "Maintenance not found", "depreciations": "Depreciation not found",
-                    "groups": "Group not found", "fields": "Field not found", "fieldsets": "Fieldset not found",
-                    "activity": "Action log not found"}
+_GENERATORS = {"companies": "generate_companies", "statuslabels": "generate_statuslabels",
+               "manufacturers": "generate_manufacturers", "categories": "generate_categories",
+               "suppliers": "generate_suppliers", "models": "generate_models", "locations": "generate_locations",
+               "departments": "generate_departments", "users": "generate_users", "hardware": "generate_hardware",
+               "licenses": "generate_licenses_and_seats", "seats": "generate_licenses_and_seats",
+               "accessories": "generate_stock_items", "consumables": "generate_stock_items",
+               "components": "generate_stock_items", "maintenances": "generate_maintenances",
+               "depreciations": "generate_reference_tables", "groups": "generate_reference_tables",
+               "fields": "generate_reference_tables", "fieldsets": "generate_reference_tables",
+               "activity": "generate_activity"}
 
 REGISTRY = {}
-for _name in data.RESOURCES:
-    REGISTRY[_name] = Resource(_name, _name, _name, _CORE_NOT_FOUND[_name], "data.Dataset.generate",
-                               _name in data.SOFT_DELETE)
-for _name in extra.EXTRA_RESOURCES:
-    REGISTRY[_name] = Resource(_name, "reports/activity" if _name == "activity" else _name, _name,
-                               _EXTRA_NOT_FOUND[_name], "extra.generate", _name in extra.SOFT_DELETE,
-                               engine.PAGING.get(_name, "php"))
-REGISTRY["seats"] = Resource("seats", "licenses/{id}/seats", "licenses", _EXTRA_NOT_FOUND["licenses"],
-                             "extra.generate", False, engine.PAGING["seats"], truth_name="license_seats")
+for _name in data.ALL_RESOURCES:
+    REGISTRY[_name] = Resource(_name, "reports/activity" if _name == "activity" else _name, NOT_FOUND[_name],
+                               _GENERATORS[_name], _name in data.SOFT_DELETE, query.PAGING.get(_name, "php"))
+REGISTRY["seats"] = Resource("seats", "licenses/{id}/seats", NOT_FOUND["licenses"], _GENERATORS["seats"], False,
+                             query.PAGING["seats"], truth_name="license_seats")
 TRUTH_NAMES = {r.truth_name or r.name: r for r in REGISTRY.values()}
 
 

@@ -1,18 +1,27 @@
-"""Row transformers reproducing Snipe-IT v8.1.4 ``app/Http/Transformers``."""
+"""What rendering a row needs: Laravel's e(), Parsedown notes, PHP dates in the display formats, money in the
+digit separator, JSON as Laravel encodes it, the render context (Ctx) with the viewer (View) and the withCount()
+aggregates the transformers (transformers.py) print."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any, Optional
 from zoneinfo import ZoneInfo
 
-from .data import CUSTOM_FIELDS, ENCRYPTED_FIELDS, FIELDSETS, DEPRECIATIONS, GROUPS, add_months, months_between
 from .parsedown import markdown_inline
+from .permissions import ACTION_ABILITIES, ACTION_SECTIONS
 
 APP_URL = "https://snipe.example.com"
 # Snipe-IT's localization settings (resources/macros/macros.php): the nine date display formats it offers, and
-# the time formats; the real demo (and the captures) use "D M d, Y" / "g:iA" -> "Tue Jan 15, 2030 7:18AM"
+# the time formats (g:iA, h:iA, H:i; "h:i A" and "h:i a" are kept for older configurations); the real demo (and
+# the first captures) use "D M d, Y" / "g:iA" -> "Tue Jan 15, 2030 7:18AM", fmcs-mdY "m/d/Y" / "h:iA" ->
+# "12/07/2026 03:41AM", v7-eu "d.m.Y" / "H:i" -> "07.12.2026 17:54"
 DATE_DISPLAY_FORMATS = ("Y-m-d", "D M d, Y", "M j, Y", "d M, Y", "m/d/Y", "n/d/y", "d/m/Y", "d.m.Y", "Y.m.d.")
-TIME_DISPLAY_FORMATS = ("g:iA", "h:i A", "H:i", "h:i a")
+TIME_DISPLAY_FORMATS = ("g:iA", "h:iA", "H:i", "h:i A", "h:i a")
+# Settings -> digit separator (resources/macros/macros.php 'digit_separator'); Helper::formatCurrencyOutput()
+# prints every money column with number_format($x, 2, '.', ',') or, for "1.234,56", number_format($x, 2, ',', '.')
+DIGIT_SEPARATORS = ("1,234.56", "1.234,56")
 DEFAULT_DATE_FORMAT = "D M d, Y"
 DEFAULT_TIME_FORMAT = "g:iA"
 # what AssetsTransformer sends for an encrypted field to a user who is not a superuser
@@ -53,9 +62,14 @@ def md(s):
     return o
 
 
-def laravel_json(obj):
-    """JsonResponse default flags: escaped slashes, \\uXXXX for non-ASCII."""
-    return json.dumps(obj, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/")
+def laravel_json(obj, unescaped_unicode=False):
+    """JsonResponse default flags: escaped slashes, \\uXXXX for non-ASCII (raw UTF-8 with
+    JSON_UNESCAPED_UNICODE)."""
+    return json.dumps(obj, ensure_ascii=not unescaped_unicode, separators=(",", ":")).replace("/", "\\/")
+
+
+# ReportsController::index answers with its own Content-Type and JSON_UNESCAPED_UNICODE (activity.json)
+UNESCAPED_UNICODE = {"activity": "application/json;charset=utf8"}
 
 
 def pretty_json(obj):
@@ -96,31 +110,81 @@ def php_date(fmt, dt):
     return out
 
 
-def money(x, number_format="1,234.56"):
+def money(x, digit_separator="1,234.56"):
+    """Helper::formatCurrencyOutput(): two decimals, the instance's digit separator; null stays null."""
     if x is None:
         return None
     s = "{:,.2f}".format(float(x))
-    if number_format == "1.234,56":
+    if digit_separator == "1.234,56":
         s = s.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    elif number_format == "1 234,56":
-        s = s.replace(",", " ").replace(".", ",")
     return s
+
+
+@dataclass(frozen=True)
+class View:
+    """How one token's user sees rows (see engine.py). ``grant`` None: a superuser's view, nothing hidden."""
+    grant: Optional[Any] = None
+    scoped: bool = False  # its company-scoped lists are narrowed to the user's company
+
+    @property
+    def decrypt(self):
+        return self.grant is None or self.grant.decrypts
+
+    @property
+    def key(self):
+        """What the rendered JSON of a row depends on for this viewer (None: a superuser's)."""
+        if self.grant is None:
+            return None
+        return (self.decrypt, self.grant.superuser, self.grant.permissions, self.count_company)
+
+    @property
+    def count_company(self):
+        """The company the withCount() aggregates are narrowed to (the counted models' company scope)."""
+        return ("company", self.grant.company_id) if self.scoped else None
+
+    @property
+    def scope_key(self):
+        return self.count_company
+
+
+FULL_VIEW = View()
+
+
+def restrict_actions(res, row, view):
+    """available_actions as Gate::allows() answers them for a user who is not a superuser: an action its
+    permissions do not hold is false (hardware_company_2_viewer.json, users_me_company_2_viewer.json)."""
+    grant = view.grant
+    actions = row.get("available_actions") if isinstance(row, dict) else None
+    if grant is None or grant.superuser or not actions:
+        return row
+    section = ACTION_SECTIONS.get(res, res)
+    row["available_actions"] = {k: _allowed(v, grant, section, k) for k, v in actions.items()}
+    return row
+
+
+def _allowed(value, grant, section, key):
+    ability = ACTION_ABILITIES.get(key, key)
+    if isinstance(value, dict):
+        return {k: bool(v) and grant.may(section, ability) for k, v in value.items()}
+    return bool(value) and grant.may(section, ability)
 
 
 class Ctx:
     """Per-render context: settings + precomputed counts."""
 
-    def __init__(self, ds, settings, counts, now_ts, caches=None, decrypt=True):
+    def __init__(self, ds, settings, counts, now_ts, caches=None, view=FULL_VIEW):
         self.ds = ds
-        self.decrypt = decrypt  # the token's user may read encrypted custom fields (superuser)
+        self.view = view
+        self.decrypt = view.decrypt  # the token's user may read encrypted custom fields (superuser)
         self.t = ds.tables
         self.s = settings
         self.counts = counts
         self.now = now_ts
+        self.v7 = str(settings.get("version") or "v8").startswith("v7")
         self.tz = ZoneInfo(settings.get("timezone") or "UTC")
         self.date_fmt = settings.get("date_display_format") or DEFAULT_DATE_FORMAT
         self.time_fmt = settings.get("time_display_format") or DEFAULT_TIME_FORMAT
-        self.numfmt = settings.get("number_format", "1,234.56")
+        self.digit_separator = settings.get("digit_separator", "1,234.56")
         caches = caches if caches is not None else {}
         self._dtc = caches.setdefault("dt", {})
         self._refc = caches.setdefault("ref", {})
@@ -166,7 +230,7 @@ class Ctx:
         return {"date": s, "formatted": self.date_formatted(s)}
 
     def money(self, x):
-        return money(x, self.numfmt)
+        return money(x, self.digit_separator)
 
     # refs -------------------------------------------------------------------------------
     def ref(self, res, rid, with_trashed=False):
@@ -196,6 +260,9 @@ class Ctx:
 
     def cnt(self, key, rid):
         return self.counts.get(key, {}).get(rid, 0)
+
+    def free_seats(self, license_id):
+        return self.counts["license_free_seats"].get(license_id, 0)
 
 
 def full_name(u):
@@ -234,355 +301,74 @@ def age(purchase_date, now_ts):
     return s + (" from now" if future else " ago")
 
 
-# ---------------------------------------------------------------------------------------------
-# transformers; each returns a dict in the real key order
-
-
-def t_company(c, r):
-    return {
-        "id": r.id, "name": e(r.name), "phone": en(r.phone), "fax": en(r.fax), "email": en(r.email),
-        "image": (APP_URL + "/uploads/companies/" + e(r.image)) if r.image else None,
-        "assets_count": c.cnt("company_assets", r.id), "licenses_count": r.licenses_count or 0,
-        "accessories_count": r.accessories_count or 0, "consumables_count": r.consumables_count or 0,
-        "components_count": r.components_count or 0, "users_count": c.cnt("company_users", r.id),
-        "created_by": c.user_ref(r.created_by), "notes": md(r.notes),
-        "created_at": c.dt(r.created_at), "updated_at": c.dt(r.updated_at),
-        "available_actions": {"update": True, "delete": c.cnt("company_assets", r.id) == 0 and c.cnt("company_users", r.id) == 0},
-    }
-
-
-def t_user(c, r, nested=False):
-    manager = None
-    if r.manager_id is not None:
-        m = c.t["users"].get(r.manager_id)
-        if m is not None:
-            manager = {"id": m.id, "name": e(m.first_name) + " " + e(m.last_name)}
-    cnt = (lambda k: 0) if nested else (lambda k: c.cnt(k, r.id))
-    name = e(r.first_name) + (" " + e(r.last_name) if r.last_name else "")
-    avatar = (APP_URL + "/uploads/avatars/" + e(r.avatar)) if r.avatar else APP_URL + "/uploads/default.png"
-    deleted = r.deleted_at is not None
-    groups = None
-    if r.groups:
-        groups = {"total": len(r.groups), "rows": [{"id": g, "name": e(GROUPS.get(g, "Group %d" % g))} for g in r.groups]}
-    return {
-        "id": r.id, "avatar": avatar, "name": name, "first_name": e(r.first_name), "last_name": e(r.last_name),
-        "username": e(r.username), "remote": bool(r.remote), "locale": en(r.locale),
-        "employee_num": en(r.employee_num), "manager": manager, "jobtitle": en(r.jobtitle), "vip": bool(r.vip),
-        "phone": en(r.phone), "website": en(r.website), "address": en(r.address), "city": en(r.city),
-        "state": en(r.state), "country": en(r.country), "zip": en(r.zip), "email": en(r.email),
-        "department": c.ref("departments", r.department_id),
-        "location": c.ref("locations", r.location_id, with_trashed=True),
-        "notes": md(r.notes), "permissions": dict(r.permissions or {}), "activated": bool(r.activated),
-        "autoassign_licenses": bool(r.autoassign_licenses), "ldap_import": bool(r.ldap_import),
-        "two_factor_enrolled": bool(r.two_factor_enrolled), "two_factor_optin": bool(r.two_factor_optin),
-        "assets_count": cnt("user_assets"), "licenses_count": 0, "accessories_count": 0, "consumables_count": 0,
-        "manages_users_count": cnt("user_manages_users"), "manages_locations_count": cnt("user_manages_locations"),
-        "company": c.ref("companies", r.company_id), "created_by": c.user_ref(r.created_by),
-        "created_at": c.dt(r.created_at), "updated_at": c.dt(r.updated_at),
-        "start_date": c.d(r.start_date), "end_date": c.d(r.end_date), "last_login": c.dt(r.last_login),
-        "deleted_at": c.dt(r.deleted_at),
-        "available_actions": {"update": not deleted, "delete": not deleted and r.id != 1, "clone": not deleted,
-                              "restore": deleted},
-        "groups": groups,
-    }
-
-
-def t_location(c, r):
-    manager = None
-    if r.manager_id is not None:
-        m = c.t["users"].get(r.manager_id)
-        if m is not None and m.deleted_at is None:
-            manager = t_user(c, m, nested=True)
-    children = [{"id": ch, "name": c.t["locations"][ch].name} for ch in c.counts.get("loc_children", {}).get(r.id, ())]
-    return {
-        "id": r.id, "name": e(r.name), "image": (APP_URL + "/uploads/locations/" + e(r.image)) if r.image else None,
-        "address": en(r.address), "address2": en(r.address2), "city": en(r.city), "state": en(r.state),
-        "country": en(r.country), "zip": en(r.zip), "phone": en(r.phone), "fax": en(r.fax),
-        "accessories_count": 0, "assigned_accessories_count": 0,
-        "assigned_assets_count": c.cnt("loc_assigned", r.id), "assets_count": c.cnt("loc_assets", r.id),
-        "rtd_assets_count": c.cnt("loc_rtd", r.id), "users_count": c.cnt("loc_users", r.id),
-        "currency": en(r.currency), "ldap_ou": en(r.ldap_ou), "notes": md(r.notes),
-        "created_at": c.dt(r.created_at), "updated_at": c.dt(r.updated_at),
-        "parent": c.ref("locations", r.parent_id), "manager": manager,
-        "company": c.ref("companies", r.company_id), "children": children,
-        "available_actions": {"update": True, "delete": False, "bulk_selectable": {"delete": False}, "clone": True},
-    }
-
-
-CATEGORY_TYPES = {"asset": "Asset", "accessory": "Accessory", "consumable": "Consumable",
-                  "component": "Component", "license": "License"}
-
-
-def t_category(c, r):
-    n = c.cnt("cat_assets", r.id)
-    eula = None
-    if r.eula_text:
-        eula = "<p>" + (md(r.eula_text) or "") + "</p>"
-    return {
-        "id": r.id, "name": e(r.name), "image": (APP_URL + "/uploads/categories/" + e(r.image)) if r.image else None,
-        "category_type": CATEGORY_TYPES.get(r.category_type, r.category_type),
-        "has_eula": bool(r.eula_text or r.use_default_eula), "use_default_eula": bool(r.use_default_eula),
-        "eula": eula, "checkin_email": bool(r.checkin_email), "require_acceptance": bool(r.require_acceptance),
-        "item_count": n, "assets_count": n, "accessories_count": 0, "consumables_count": 0,
-        "components_count": 0, "licenses_count": 0, "created_by": c.user_ref(r.created_by), "notes": md(r.notes),
-        "created_at": c.dt(r.created_at), "updated_at": c.dt(r.updated_at),
-        "available_actions": {"update": True, "delete": n == 0},
-    }
-
-
-def t_manufacturer(c, r):
-    deleted = r.deleted_at is not None
-    return {
-        "id": r.id, "name": e(r.name), "url": e(r.url),
-        "image": (APP_URL + "/uploads/manufacturers/" + e(r.image)) if r.image else None,
-        "support_url": e(r.support_url), "warranty_lookup_url": e(r.warranty_lookup_url),
-        "support_phone": e(r.support_phone), "support_email": e(r.support_email),
-        "assets_count": c.cnt("man_assets", r.id), "licenses_count": 0, "consumables_count": 0,
-        "accessories_count": 0, "components_count": 0, "notes": md(r.notes),
-        "created_by": c.user_ref(r.created_by), "created_at": c.dt(r.created_at),
-        "updated_at": c.dt(r.updated_at), "deleted_at": c.dt(r.deleted_at),
-        "available_actions": {"update": not deleted, "restore": deleted,
-                              "delete": not deleted and c.cnt("man_assets", r.id) == 0},
-    }
-
-
-def t_supplier(c, r, single=False):
-    return {
-        "id": r.id, "name": e(r.name), "image": (APP_URL + "/uploads/suppliers/" + e(r.image)) if r.image else None,
-        "url": e(r.url), "address": e(r.address), "address2": e(r.address2), "city": e(r.city),
-        "state": e(r.state), "country": e(r.country), "zip": e(r.zip) if single else "", "fax": e(r.fax),
-        "phone": e(r.phone), "email": e(r.email), "contact": e(r.contact),
-        "assets_count": c.cnt("sup_assets", r.id), "accessories_count": 0, "licenses_count": 0,
-        "consumables_count": 0, "components_count": 0, "notes": md(r.notes),
-        "created_at": c.dt(r.created_at), "updated_at": c.dt(r.updated_at),
-        "available_actions": {"update": True, "delete": c.cnt("sup_assets", r.id) == 0},
-    }
-
-
-def t_model(c, r):
-    deleted = r.deleted_at is not None
-    n = c.cnt("model_assets", r.id)
-    fs = FIELDSETS.get(r.fieldset_id) if r.fieldset_id else None
-    dfv = []
-    if fs:
-        for fid in fs[1]:
-            name, col, fmt, _el = CUSTOM_FIELDS[fid]
-            dfv.append({"name": e(name), "db_column_name": e(col), "default_value": None, "format": e(fmt),
-                        "required": False})
-    dep = None
-    if r.depreciation_id in DEPRECIATIONS:
-        dep = {"id": r.depreciation_id, "name": e(DEPRECIATIONS[r.depreciation_id][0])}
-    return {
-        "id": r.id, "name": e(r.name), "manufacturer": c.ref("manufacturers", r.manufacturer_id),
-        "image": (APP_URL + "/uploads/models/" + e(r.image)) if r.image else None,
-        "model_number": en(r.model_number), "min_amt": r.min_amt or None,
-        "remaining": n - (r.min_amt or 0), "depreciation": dep, "assets_count": n,
-        "category": c.ref("categories", r.category_id),
-        "fieldset": {"id": r.fieldset_id, "name": e(fs[0])} if fs else None,
-        "default_fieldset_values": dfv,
-        "eol": ("%d months" % r.eol) if r.eol else "None", "requestable": bool(r.requestable),
-        "notes": md(r.notes), "created_by": c.user_ref(r.created_by),
-        "created_at": c.dt(r.created_at), "updated_at": c.dt(r.updated_at), "deleted_at": c.dt(r.deleted_at),
-        "available_actions": {"update": not deleted, "delete": not deleted and n == 0, "clone": True,
-                              "restore": deleted},
-    }
-
-
-def t_statuslabel(c, r):
-    n = c.cnt("status_assets", r.id)
-    return {
-        "id": r.id, "name": e(r.name), "type": r.type, "color": en(r.color), "show_in_nav": bool(r.show_in_nav),
-        "default_label": bool(r.default_label), "assets_count": n, "notes": e(r.notes),
-        "created_by": c.user_ref(r.created_by), "created_at": c.dt(r.created_at),
-        "updated_at": c.dt(r.updated_at),
-        "available_actions": {"update": True, "delete": n == 0},
-    }
-
-
-def t_department(c, r):
-    manager = None
-    if r.manager_id is not None:
-        m = c.t["users"].get(r.manager_id)
-        if m is not None and m.deleted_at is None:
-            manager = {"id": m.id, "name": e(full_name(m)), "first_name": e(m.first_name),
-                       "last_name": e(m.last_name)}
-    n = c.cnt("dept_users", r.id)
-    return {
-        "id": r.id, "name": e(r.name), "phone": en(r.phone), "fax": en(r.fax),
-        "image": (APP_URL + "/uploads/departments/" + e(r.image)) if r.image else None,
-        "company": c.ref("companies", r.company_id), "manager": manager,
-        "location": c.ref("locations", r.location_id), "users_count": e(n), "notes": md(r.notes),
-        "created_at": c.dt(r.created_at), "updated_at": c.dt(r.updated_at),
-        "available_actions": {"update": True, "delete": n == 0},
-    }
-
-
-def _slug(s):
-    out = []
-    for ch in s.lower():
-        out.append(ch if ch.isalnum() else "-")
-    return "-".join(p for p in "".join(out).split("-") if p)
-
-
-_months_between = months_between
-
-
-def book_value(c, r, model):
-    if model is None or model.depreciation_id not in DEPRECIATIONS or r.purchase_cost is None or not r.purchase_date:
-        return None
-    months = DEPRECIATIONS[model.depreciation_id][1]
-    now = datetime.fromtimestamp(c.now, timezone.utc).strftime("%Y-%m-%d")
-    elapsed = max(0, _months_between(r.purchase_date, now))
-    v = r.purchase_cost - r.purchase_cost * min(elapsed, months) / months
-    return c.money(round(max(v, 0.0), 2))
-
-
-def t_asset(c, r):
-    t = c.t
-    m = t["models"].get(r.model_id)
-    s = t["statuslabels"].get(r.status_id)
-    status = None
-    if s is not None:
-        status = {"id": s.id, "name": e(s.name), "status_type": e(s.type),
-                  "status_meta": "deployed" if r.assigned_to else e(s.type)}
-    category = manufacturer = None
-    if m is not None:
-        category = c.ref("categories", m.category_id)
-        manufacturer = c.ref("manufacturers", m.manufacturer_id)
-    image = None
-    if r.image:
-        image = APP_URL + "/uploads/assets/" + e(r.image)
-    elif m is not None and m.image:
-        image = APP_URL + "/uploads/models/" + e(m.image)
-    assigned = None
-    if r.assigned_to is not None:
-        if r.assigned_type == "user":
-            u = t["users"].get(r.assigned_to)
-            if u is not None:
-                assigned = {"id": u.id, "username": e(u.username), "name": e(full_name(u)),
-                            "first_name": e(u.first_name), "last_name": en(u.last_name), "email": en(u.email),
-                            "employee_number": en(u.employee_num), "type": "user"}
-        elif r.assigned_type == "location":
-            l = t["locations"].get(r.assigned_to)
-            if l is not None:
-                assigned = {"id": l.id, "name": e(l.name), "type": "location"}
-        elif r.assigned_type == "asset":
-            a = t["hardware"].get(r.assigned_to)
-            if a is not None:
-                am = t["models"].get(a.model_id)
-                assigned = {"id": a.id, "name": e("%s (%s) - %s" % (a.name or "", a.asset_tag, am.name if am else "")),
-                            "type": "asset"}
-    eol = None
-    if c.s.get("eol_as_date_object"):
-        eol = c.d(add_months(r.purchase_date, m.eol if m else None))
-    elif r.purchase_date and r.asset_eol_date:
-        eol = "%d months" % _months_between(r.purchase_date, r.asset_eol_date)
-    deleted = r.deleted_at is not None
-    cf = {}
-    if m is not None and m.fieldset_id in FIELDSETS and FIELDSETS[m.fieldset_id][1]:
-        vals = r.custom_fields or {}
-        for fid in FIELDSETS[m.fieldset_id][1]:
-            name, col, fmt, el = CUSTOM_FIELDS[fid]
-            v = vals.get(col)
-            if fid in ENCRYPTED_FIELDS and v and not c.decrypt:
-                v = ENCRYPTED_PLACEHOLDER
-            elif fmt == "DATE" and v:
-                v = c.date_formatted(v)
-            cf[name] = {"field": col, "value": e(v), "field_format": fmt, "element": el}
-    elif c.s.get("custom_fields_empty_as_list"):
-        cf = []
-    stype = s.type if s is not None else None
-    return {
-        "id": r.id, "name": e(r.name), "asset_tag": e(r.asset_tag), "serial": e(r.serial),
-        "model": c.ref("models", r.model_id, with_trashed=True), "byod": bool(r.byod),
-        "requestable": bool(r.requestable), "model_number": en(m.model_number) if m is not None else None,
-        "eol": eol, "asset_eol_date": c.d(r.asset_eol_date), "status_label": status,
-        "category": category, "manufacturer": manufacturer, "supplier": c.ref("suppliers", r.supplier_id),
-        "notes": md(r.notes), "order_number": en(r.order_number), "company": c.ref("companies", r.company_id),
-        "location": c.ref("locations", r.location_id), "rtd_location": c.ref("locations", r.rtd_location_id),
-        "image": image, "qr": None,
-        "alt_barcode": APP_URL + "/uploads/barcodes/-" + _slug(r.asset_tag or "") + ".png",
-        "assigned_to": assigned,
-        "warranty_months": ("%d months" % r.warranty_months) if r.warranty_months else None,
-        "warranty_expires": c.d(add_months(r.purchase_date, r.warranty_months)) if r.warranty_months else None,
-        "created_by": c.user_ref(r.created_by), "created_at": c.dt(r.created_at),
-        "updated_at": c.dt(r.updated_at), "last_audit_date": c.dt(r.last_audit_date),
-        "next_audit_date": c.d(r.next_audit_date), "deleted_at": c.dt(r.deleted_at),
-        "purchase_date": c.d(r.purchase_date), "age": age(r.purchase_date, c.now),
-        "last_checkout": c.dt(r.last_checkout), "last_checkin": c.dt(r.last_checkin),
-        "expected_checkin": c.d(r.expected_checkin), "purchase_cost": c.money(r.purchase_cost),
-        "checkin_counter": r.checkin_counter or 0, "checkout_counter": r.checkout_counter or 0,
-        "requests_counter": r.requests_counter or 0,
-        "user_can_checkout": bool(stype == "deployable" and not r.assigned_to and not deleted),
-        "book_value": book_value(c, r, m), "custom_fields": cf,
-        "available_actions": {"checkout": bool(stype == "deployable" and not r.assigned_to and not deleted),
-                              "checkin": bool(r.assigned_to) and not deleted, "clone": True, "restore": deleted,
-                              "update": not deleted, "audit": not deleted,
-                              "delete": not deleted and not r.assigned_to},
-    }
-
-
-TRANSFORMERS = {
-    "hardware": t_asset, "users": t_user, "companies": t_company, "locations": t_location,
-    "categories": t_category, "manufacturers": t_manufacturer, "suppliers": t_supplier, "models": t_model,
-    "statuslabels": t_statuslabel, "departments": t_department,
-}
-
-
-def compute_counts(ds, show_archived_in_list=False):
-    """withCount()-style aggregates over non-deleted rows."""
+def compute_counts(ds, show_archived_in_list=False, company=None):
+    """withCount()-style aggregates over rows that are not deleted; ``company`` ("company", id): only assets and
+    users of that company count, as the counted models' company scope narrows withCount() under full multiple
+    companies support (companies_company_2_viewer.json: every other company counts 0)."""
     t = ds.tables
-    labels = t["statuslabels"]
-    archived = {k for k, s in labels.items() if s.type == "archived"}
+    counts = {}
+    in_scope = (lambda r: True) if company is None else (lambda r: r.company_id == company[1])
+    _count_assets(t, counts, show_archived_in_list, in_scope)
+    _count_users(t, counts, in_scope)
+    _count_locations(t, counts)
+    free = counts["license_free_seats"] = {}
+    for seat in t["seats"].values():
+        if not seat.assigned_to and not seat.asset_id:
+            free[seat.license_id] = free.get(seat.license_id, 0) + 1
+    return counts
+
+
+def _bump(counter, key):
+    if key is not None:
+        counter[key] = counter.get(key, 0) + 1
+
+
+def _count_assets(t, counts, show_archived_in_list, in_scope):
+    names = ("company_assets", "loc_assets", "loc_rtd", "loc_assigned", "cat_assets", "man_assets", "sup_assets",
+             "model_assets", "status_assets", "user_assets")
+    c = {k: counts.setdefault(k, {}) for k in names}
+    archived = {k for k, s in t["statuslabels"].items() if s.type == "archived"}
     models = t["models"]
-    c = {k: {} for k in ("company_assets", "company_users", "loc_assets", "loc_rtd", "loc_assigned", "loc_users",
-                         "cat_assets", "man_assets", "sup_assets", "model_assets", "status_assets", "dept_users",
-                         "user_assets", "user_manages_users", "user_manages_locations")}
-    ca, la, lr, lass, cat, man, sup, mo, st, ua = (c["company_assets"], c["loc_assets"], c["loc_rtd"],
-                                                   c["loc_assigned"], c["cat_assets"], c["man_assets"],
-                                                   c["sup_assets"], c["model_assets"], c["status_assets"],
-                                                   c["user_assets"])
     for a in t["hardware"].values():
-        if a.deleted_at is not None:
+        if a.deleted_at is not None or not in_scope(a):
             continue
-        arch = a.status_id in archived
-        if a.company_id is not None and (show_archived_in_list or not arch):
-            ca[a.company_id] = ca.get(a.company_id, 0) + 1
-        if a.location_id is not None:
-            la[a.location_id] = la.get(a.location_id, 0) + 1
-        if a.rtd_location_id is not None:
-            lr[a.rtd_location_id] = lr.get(a.rtd_location_id, 0) + 1
+        is_archived = a.status_id in archived
+        if show_archived_in_list or not is_archived:
+            _bump(c["company_assets"], a.company_id)
+        _bump(c["loc_assets"], a.location_id)
+        _bump(c["loc_rtd"], a.rtd_location_id)
         if a.assigned_to is not None:
-            if a.assigned_type == "location":
-                lass[a.assigned_to] = lass.get(a.assigned_to, 0) + 1
-            elif a.assigned_type == "user":
-                ua[a.assigned_to] = ua.get(a.assigned_to, 0) + 1
-        if a.supplier_id is not None:
-            sup[a.supplier_id] = sup.get(a.supplier_id, 0) + 1
-        if a.status_id is not None:
-            st[a.status_id] = st.get(a.status_id, 0) + 1
+            _bump(c["loc_assigned" if a.assigned_type == "location" else "user_assets"],
+                  a.assigned_to if a.assigned_type in ("location", "user") else None)
+        _bump(c["sup_assets"], a.supplier_id)
+        _bump(c["status_assets"], a.status_id)
         if a.model_id is not None:
-            mo[a.model_id] = mo.get(a.model_id, 0) + 1
+            _bump(c["model_assets"], a.model_id)
             m = models.get(a.model_id)
             if m is not None:
-                if m.category_id is not None and not arch:
-                    cat[m.category_id] = cat.get(m.category_id, 0) + 1
-                if m.manufacturer_id is not None:
-                    man[m.manufacturer_id] = man.get(m.manufacturer_id, 0) + 1
+                if not is_archived:
+                    _bump(c["cat_assets"], m.category_id)
+                _bump(c["man_assets"], m.manufacturer_id)
+
+
+def _count_users(t, counts, in_scope):
+    for key in ("company_users", "loc_users", "dept_users", "user_manages_users"):
+        counts.setdefault(key, {})
     for u in t["users"].values():
-        if u.deleted_at is not None:
+        if u.deleted_at is not None or not in_scope(u):
             continue
-        for key, rid in (("company_users", u.company_id), ("loc_users", u.location_id),
-                         ("dept_users", u.department_id), ("user_manages_users", u.manager_id)):
-            if rid is not None:
-                c[key][rid] = c[key].get(rid, 0) + 1
-    children = {}
-    for l in sorted(t["locations"].values(), key=lambda x: x.id):
-        if l.deleted_at is not None:
+        _bump(counts["company_users"], u.company_id)
+        _bump(counts["loc_users"], u.location_id)
+        _bump(counts["dept_users"], u.department_id)
+        _bump(counts["user_manages_users"], u.manager_id)
+
+
+def _count_locations(t, counts):
+    managers = counts.setdefault("user_manages_locations", {})
+    children = counts["loc_children"] = {}
+    for location in sorted(t["locations"].values(), key=lambda x: x.id):
+        if location.deleted_at is not None:
             continue
-        if l.manager_id is not None:
-            c["user_manages_locations"][l.manager_id] = c["user_manages_locations"].get(l.manager_id, 0) + 1
-        if l.parent_id is not None:
-            children.setdefault(l.parent_id, []).append(l.id)
-    c["loc_children"] = children
-    return c
+        _bump(managers, location.manager_id)
+        if location.parent_id is not None:
+            children.setdefault(location.parent_id, []).append(location.id)

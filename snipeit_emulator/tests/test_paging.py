@@ -1,6 +1,6 @@
 import pytest
 
-from snipeit_emulator.engine import api_limit, api_offset, ServerError, php_intval, php_gt
+from snipeit_emulator.query import api_limit, api_offset, ServerError, php_intval, php_gt
 
 
 @pytest.mark.parametrize("raw,expected", [

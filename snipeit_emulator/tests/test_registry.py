@@ -2,7 +2,7 @@
 import pytest
 
 from snipeit_emulator import registry
-from snipeit_emulator.render import TRANSFORMERS
+from snipeit_emulator.transformers import TRANSFORMERS
 
 PATHS = {"hardware", "users", "companies", "locations", "categories", "manufacturers", "suppliers", "models",
          "statuslabels", "departments", "licenses", "licenses/{id}/seats", "accessories", "consumables",
@@ -15,12 +15,25 @@ def test_registry_names_every_endpoint_once():
         assert r.name in TRANSFORMERS and r.schema and r.sort_fallback, r.name
 
 
+def test_each_table_has_its_function_in_the_one_generator():
+    from snipeit_emulator import generate
+    for r in registry.REGISTRY.values():
+        assert callable(getattr(generate, r.generator, None)), (r.name, r.generator)
+        assert r.generator.startswith("generate_"), r.generator
+    # generate.py is the only generator: no other module of the package fills tables
+    import os
+    package = os.path.dirname(generate.__file__)
+    others = [n for n in os.listdir(package) if n.endswith(".py") and n not in ("generate.py",)
+              and "def generate_" in open(os.path.join(package, n), encoding="utf-8").read()]
+    assert others == []
+
+
 def test_every_resource_is_listed_and_cached_by_the_engine(client, emu):
     for spec in registry.REGISTRY.values():
         path = spec.path.replace("{id}", "1")
         body = client.rows(path, limit=2)
         assert body["rows"] and body["total"] >= len(body["rows"]), path
-        assert emu.engine._row_cache[spec.name], "%s was not rendered through the engine" % spec.name
+        assert emu.engine.caches.rows[spec.name], "%s was not rendered through the engine" % spec.name
 
 
 def test_later_resources_answer_single_items_and_search_like_the_first_ten(client, emu):

@@ -150,7 +150,7 @@ def test_bad_token_spec_and_workers_are_refused_by_name():
     ds = Dataset.generate(hardware=10, users=5)
     with pytest.raises(ValueError, match="a token spec is \"all\", \"none\", a list of resources or a dict"):
         Emulator(ds, tokens={"t": "everything"})
-    with pytest.raises(ValueError, match=r"token spec keys must be only/exclude/user_id/superuser, got \['exlude'\]"):
+    with pytest.raises(ValueError, match=r"token spec keys must be permissions/company_id/user_id/superuser/username \(or only/exclude\), got \[.exlude.\]"):
         Emulator(ds, tokens={"t": {"exlude": ["groups"]}})
     with pytest.raises(ValueError, match="workers must be 0"):
         Emulator(ds, workers=-1)

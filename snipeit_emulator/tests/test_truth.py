@@ -116,7 +116,9 @@ def test_truth_holds_the_stored_values_the_api_renders(client, emu):
         eol = models[m["id"]]["eol"]
         assert m["eol"] == ("%d months" % eol if eol else "None")
     assert client.control("GET", "settings") == {"date_display_format": "D M d, Y", "time_display_format": "g:iA",
-                                                  "app_timezone": "UTC", "number_format": "1,234.56"}
+                                                  "app_timezone": "UTC", "number_format": "1,234.56",
+                                                  "digit_separator": "1,234.56", "version": "v8.1.4",
+                                                  "full_multiple_companies_support": False}
     fields = client.control("GET", "custom_fields")
     assert {f["element"] for f in fields} >= {"text", "listbox", "checkbox", "radio"}
     assert {f["format"] for f in fields} >= {"ANY", "NUMERIC", "DATE", "BOOLEAN"}
