@@ -466,7 +466,15 @@ def test_report_action_lists_match_sql_on_the_same_file(built, tmp_path):
     later = AS_OF + dt.timedelta(days=365)
     db = tmp_path / "later.duckdb"
     shutil.copy(built.db, db)
+    with duckdb.connect(str(db)) as con:  # meanwhile an asset moved: the next build records it in asset_history
+        moved, old_location, new_location = con.execute(
+            "select h.id, h.location_id, (select min(id) from main.locations where id <> h.location_id) "
+            "from main.hardware h where h.location_id is not null order by h.id limit 1").fetchone()
+        con.execute("update main.hardware set location_id = ? where id = ?", [new_location, moved])
     _load("analytics_run_later", RUN).build_models(db, later.isoformat(), quiet=True)
+    history = _query(db, f"select location_id, dbt_valid_to is null from analytics.asset_history where asset_id = {moved} "
+                         "order by dbt_valid_from")
+    assert history == [(old_location, False), (new_location, True)]
     report_mod = _load("analytics_report_later", REPO / "analytics" / "report.py")
     lists = _todo_lists(report_mod.build_report(db, tmp_path / "later.html").read_text(encoding="utf-8"))
     shown = lambda name, *cols: [[row[c] for c in cols] for row in lists[name][1]]  # noqa: E731
@@ -572,8 +580,9 @@ def test_every_mart_and_staging_column_has_a_description(built):
     import yaml
 
     described: Dict[str, Dict[str, str]] = {}
-    for path in (REPO / "analytics" / "models").rglob("*.yml"):
-        for model in (yaml.safe_load(path.read_text()) or {}).get("models") or []:
+    for path in (REPO / "analytics").glob("*s/**/*.yml"):  # models/, snapshots/
+        spec = yaml.safe_load(path.read_text()) or {}
+        for model in (spec.get("models") or []) + (spec.get("snapshots") or []):
             described[model["name"]] = {c["name"]: str(c.get("description") or "").strip()
                                         for c in model.get("columns") or []}
     columns: Dict[str, List[str]] = {}
@@ -584,7 +593,7 @@ def test_every_mart_and_staging_column_has_a_description(built):
     assert not {t: c for t, c in undescribed.items() if c}
     stale = {t: sorted(set(d) - set(columns.get(t, []))) for t, d in described.items()}
     assert not {t: c for t, c in stale.items() if c}, "described columns the models do not have"
-    assert len(columns) == 34 and sum(map(len, columns.values())) > 500
+    assert len(columns) == 35 and sum(map(len, columns.values())) > 500  # 34 models and the history snapshot
 
 
 def test_stand_in_columns_follow_the_connector_manifest():
