@@ -25,6 +25,7 @@ import requests
 
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.decoders.decoder import Decoder
+from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
 from airbyte_cdk.sources.declarative.requesters.paginators.default_paginator import PaginatorTestReadDecorator
 from airbyte_cdk.sources.declarative.requesters.paginators.paginator import Paginator
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.offset_increment import OffsetIncrement
@@ -37,6 +38,7 @@ from airbyte_cdk.sources.declarative.transformations.config_transformations.conf
 )
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy
 from airbyte_cdk.sources.types import Record, StreamSlice
+from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 try:  # orjson ships with airbyte-cdk and parses the 500-row pages about twice as fast
@@ -50,7 +52,6 @@ except ImportError:  # pragma: no cover
 
 LOGGER = logging.getLogger("airbyte")
 EPOCH = "1970-01-01T00:00:00Z"
-NUMBER_FORMATS = ("1,234.56", "1.234,56")
 
 
 def _config_error(message: str) -> AirbyteTracedException:
@@ -61,51 +62,149 @@ def _config_error(message: str) -> AirbyteTracedException:
 # Config
 # --------------------------------------------------------------------------------------------------
 
+# Where SnipeItConfigNormalizer keeps the messages of the settings it refused, for SnipeItRefusedSettings.
+REFUSED_SETTINGS_KEY = "__snipeit_refused_settings"
+# Keys the connector writes into the config itself (or the check's config_overrides do): no unknown-key warning.
+INTERNAL_KEYS = ("api_url", "check_mode", REFUSED_SETTINGS_KEY)
 
+
+class SettingRefused(ValueError):
+    """A setting's value cannot be used; the message names the setting and what to do, and never quotes the token."""
+
+
+@dataclass
 class SnipeItConfigNormalizer(ConfigTransformation):
-    """Normalises the user's config once, before any stream is built.
+    """Normalises the user's config once, before any stream is built, and checks every setting.
 
-    Quirk: users paste the instance root in several shapes (``https://snipe.example.com/``,
-    ``https://snipe.example.com/api/v1``). The API lives at ``<root>/api/v1``, so ``base_url`` is reduced
-    to the root and ``api_url`` derived from it. ``start_date`` may be a date or a date-time and becomes the
-    cursor's format; absent optional settings get their defaults. Invalid values are left untouched here:
-    :class:`SnipeItSettingCheck` names them.
+    Quirks:
+
+    * users paste the instance root in several shapes (``https://snipe.example.com/``,
+      ``https://snipe.example.com/api/v1``); the API lives at ``<root>/api/v1``, so ``base_url`` is reduced to the
+      root and ``api_url`` derived from it. A token pasted with a trailing newline is stripped (requests refuses
+      such a header and quotes it, token included, in its error). ``start_date`` becomes the cursor's format.
+      Absent optional settings get their defaults, written here once.
+    * the CDK's entrypoint checks the config against the spec's JSON schema *before* any declared validation runs,
+      and its message names no field (``{"page_size": 0}`` → ``Config validation error: 0 is less than the minimum
+      of 1``). So each setting's check runs here: a refused value is replaced by its default (``""`` for
+      ``base_url`` and ``api_token``), its message is kept under ``__snipeit_refused_settings``, and the declared
+      validation :class:`SnipeItRefusedSettings` fails the command with it (``page_size must be a whole number from
+      1 to 500, got 0.``). The schema's ``minimum``/``enum`` stay for the form; no refused value reaches a stream.
+
+    The token is registered with the CDK's secret filter first, raw and stripped, so no log line (an unknown-key
+    warning quoting a token pasted as a key, a library's error) can show it.
     """
 
+    parameters: InitVar[Mapping[str, Any]]
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self.stream_names: Tuple[str, ...] = tuple((parameters or {}).get("incremental_streams") or ())
+        _drop_tracebacks_of_explained_errors()  # built with the source, after the CDK configured its logging
+
     def transform(self, config: MutableMapping[str, Any]) -> None:
-        token = config.get("api_token")
-        if isinstance(token, str):
-            # A token pasted with a trailing newline or spaces: requests refuses such a header and quotes it, token
-            # included, in its error. Whitespace inside the token is refused by validate_config instead.
-            config["api_token"] = token.strip()
-        base = config.get("base_url")
-        if isinstance(base, str):
-            root = base.strip().rstrip("/")
-            if root.lower().endswith("/api/v1"):
-                root = root[: -len("/api/v1")].rstrip("/")
-            config["base_url"] = root
-            config["api_url"] = f"{root}/api/v1/"
-        start = config.get("start_date")
-        if isinstance(start, str) and start.strip():
-            parsed = _parse_start_date(start.strip())
-            if parsed:
-                config["start_date"] = parsed
-        elif start is not None and not start:
-            config.pop("start_date", None)
+        _register_token_secrets(config.get("api_token"))
+        refused: Dict[str, str] = {}
+        for setting, hint in REQUIRED_SETTINGS.items():
+            if setting not in config:
+                refused[setting] = f"{setting} is missing: it is required ({hint})."
+        _normalise_values(config)
+        checks = dict(SETTING_CHECKS, always_full_refresh_streams=self._check_full_refresh_streams)
+        for setting, check in checks.items():
+            if setting in config and setting not in refused:
+                try:
+                    check(config[setting])
+                except SettingRefused as problem:
+                    refused[setting] = str(problem)
+        for setting in refused:
+            config.pop(setting, None)
+        for setting in REQUIRED_SETTINGS:
+            config.setdefault(setting, "")
         for setting, default in SETTING_DEFAULTS.items():
-            config.setdefault(setting, default)
+            config.setdefault(setting, default() if callable(default) else default)
+        config["api_url"] = f"{config['base_url']}/api/v1/"
+        config[REFUSED_SETTINGS_KEY] = refused
+        for setting, why in DEPRECATED_SETTINGS.items():
+            if setting in config:
+                LOGGER.warning(f"{setting} ({config[setting]!r}) is deprecated and ignored: {why} Remove it from the config.")
+        for warning in _unknown_key_warnings(config, tuple(checks) + tuple(DEPRECATED_SETTINGS)):
+            LOGGER.warning(warning)
+
+    def _check_full_refresh_streams(self, value: Any) -> None:
+        names = self.stream_names
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise SettingRefused(f"always_full_refresh_streams must be a list of stream names, got {value!r}.")
+        unknown = [v for v in value if names and v not in names]
+        if unknown:
+            raise SettingRefused(f"always_full_refresh_streams names {', '.join(map(repr, unknown))}, which "
+                                 f"{'is not an incremental stream' if len(unknown) == 1 else 'are not incremental streams'}"
+                                 f" of this connector: use any of {', '.join(names)}.")
+
+
+@dataclass
+class SnipeItRefusedSettings(ValidationStrategy):
+    """Fails the command with every setting :class:`SnipeItConfigNormalizer` refused, one sentence each:
+    ``{"page_size": "page_size must be a whole number from 1 to 500, got 0."}`` → that sentence, as a config error
+    (``check``: FAILED with it; ``discover``/``read``: the error trace, before any request is sent)."""
+
+    def validate(self, value: Any) -> None:
+        if isinstance(value, Mapping) and value:
+            problems = list(value.values())
+            intro = "" if len(problems) == 1 else f"{len(problems)} settings need fixing: "
+            raise _config_error(intro + " ".join(problems))
+
+
+def _register_token_secrets(token: Any) -> None:
+    if isinstance(token, str) and token.strip():
+        variants = {token, token.strip(), json.dumps(token)[1:-1], json.dumps(token.strip())[1:-1]}
+        pieces = {piece for v in variants for piece in re.split(r"[\s\"']+", v) if len(piece) >= 8}
+        for secret in sorted(variants | pieces, key=len, reverse=True):
+            add_to_secrets(secret)
+
+
+def _normalise_values(config: MutableMapping[str, Any]) -> None:
+    token = config.get("api_token")
+    if isinstance(token, str):
+        config["api_token"] = token.strip()
+    base = config.get("base_url")
+    if isinstance(base, str):
+        root = base.strip().rstrip("/")
+        if root.lower().endswith("/api/v1"):
+            root = root[: -len("/api/v1")].rstrip("/")
+        config["base_url"] = root
+    start = config.get("start_date")
+    if isinstance(start, str) and start.strip():
+        parsed = _parse_start_date(start.strip())
+        if parsed:
+            config["start_date"] = parsed
+    elif start is None or start == "":
+        config.pop("start_date", None)
+
+
+def _unknown_key_warnings(config: Mapping[str, Any], known: Tuple[str, ...]) -> List[str]:
+    import difflib
+
+    warnings = []
+    for key in config:
+        if key in known or key in INTERNAL_KEYS or key in REQUIRED_SETTINGS or key.startswith("__"):
+            continue  # "__": keys the platform injects (__injected_declarative_manifest, ...)
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        hint = f" Did you mean '{close[0]}'?" if close else f" Known settings: {', '.join(known)}."
+        warnings.append(f"Config key '{key}' is not a setting of this connector and is ignored.{hint}")
+    return warnings
+
+
+# start_date: a date, or a date-time with its zone; stored as the cursor's format (UTC, whole seconds).
+_START_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:Z|[+-]\d{2}:\d{2}))?$")
 
 
 def _parse_start_date(value: str) -> Optional[str]:
-    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S"):
-        try:
-            parsed = datetime.strptime(value, fmt)
-        except ValueError:
-            continue
-        if parsed.tzinfo:
-            parsed = parsed.astimezone(timezone.utc)
-        return parsed.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return None
+    if not _START_DATE.match(value):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00")) if "T" in value else \
+            datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # 4 keeps a typical instance's 4 PHP workers busy on one stream (benchmark section 10: 2 is 18 % slower, 6 and 8
@@ -115,6 +214,12 @@ DEFAULT_PAGES_IN_FLIGHT = 4
 
 def _token_problem(token: str) -> Optional[str]:
     """What is wrong with a (stripped) token, in words that never quote it: messages reach logs and UIs."""
+    if len(token) >= 2 and token[0] == token[-1] and token[0] in "\"'":
+        return ("api_token is wrapped in quotes: paste the token alone, without the quotes around it (a Snipe-IT "
+                "token never contains a quote).")
+    if token[:7].lower() == "bearer ":
+        return ("api_token starts with 'Bearer ': paste the token alone; the connector sends it as "
+                "'Authorization: Bearer <token>' itself.")
     for position, char in enumerate(token, start=1):
         if char.isspace():
             return (f"api_token contains whitespace (character {position} of {len(token)}): a Snipe-IT token is one "
@@ -125,61 +230,91 @@ def _token_problem(token: str) -> Optional[str]:
     return None
 
 
+def _json_kind(value: Any) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number")
+
+
 def _whole_number(field: str, low: int, high: Optional[int], message: str) -> Callable[[Any], None]:
     def check(value: Any) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
-            raise _config_error(message.format(value=value))
+            raise SettingRefused(message.format(value=value))
     return check
 
 
 def _check_token(token: Any) -> None:
-    if not isinstance(token, str) or not token.strip():
-        raise _config_error("api_token is empty: paste a Snipe-IT personal access token (user menu → Manage API Keys).")
+    if not isinstance(token, str):
+        raise SettingRefused(f"api_token must be a string (the token pasted from Manage API Keys), got "
+                             f"{_json_kind(token)}.")
+    if not token.strip():
+        raise SettingRefused("api_token is empty: paste a Snipe-IT personal access token (user menu → Manage API Keys).")
     problem = _token_problem(token.strip())
     if problem:
-        raise _config_error(problem)
+        raise SettingRefused(problem)
 
 
 def _check_base_url(base: Any) -> None:
-    if not isinstance(base, str) or not base.strip():
-        raise _config_error("base_url is empty: give the Snipe-IT instance root, e.g. https://snipe.example.com")
+    if not isinstance(base, str):
+        raise SettingRefused(f"base_url must be a string such as https://snipe.example.com, got {base!r}.")
+    if not base.strip():
+        raise SettingRefused("base_url is empty: give the Snipe-IT instance root, e.g. https://snipe.example.com")
+    if any(c.isspace() for c in base.strip()):
+        raise SettingRefused(f"base_url '{base.strip()}' contains whitespace: it must be one URL, e.g. "
+                             "https://snipe.example.com")
     match = re.match(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<host>[^/?#]+)(?P<path>[^?#]*)$", base)
     if not match:
-        raise _config_error(f"base_url '{base}' is not a URL: it must start with https:// (or http://), e.g. https://snipe.example.com")
+        raise SettingRefused(f"base_url '{base}' is not a URL: it must start with https:// (or http://), e.g. "
+                             "https://snipe.example.com")
     if match["scheme"].lower() not in ("http", "https"):
-        raise _config_error(f"base_url '{base}' uses {match['scheme']}://; only http:// and https:// are supported.")
+        raise SettingRefused(f"base_url '{base}' uses {match['scheme']}://; only http:// and https:// are supported.")
+    try:
+        parts = urlsplit(base)
+        port = parts.port
+    except ValueError as error:  # "Port could not be cast to integer value as '80a'", "Invalid IPv6 URL"
+        raise SettingRefused(f"base_url '{base}' has a malformed host or port ({error}): write it as "
+                             "https://host, https://host:8443 or https://[2001:db8::1]:8443.")
+    if not parts.hostname or parts.username is not None or port == 0:
+        what = "user name or password" if parts.username is not None else ("port 0" if port == 0 else "host")
+        raise SettingRefused(f"base_url '{base}' has no usable host ({what}): give the instance root, e.g. "
+                             "https://snipe.example.com")
 
 
 def _check_timezone(tz: Any) -> None:
     try:
         ZoneInfo(str(tz or "UTC"))
     except (ZoneInfoNotFoundError, ValueError):
-        raise _config_error(f"timezone '{tz}' is not an IANA time zone name (e.g. UTC, Europe/Berlin, America/New_York).")
+        raise SettingRefused(f"timezone '{tz}' is not an IANA time zone name (e.g. UTC, Europe/Berlin, "
+                             "America/New_York).")
 
 
-def _check_number_format(number_format: Any) -> None:
-    if number_format not in NUMBER_FORMATS:
-        raise _config_error(f"number_format '{number_format}' is unknown: use one of {', '.join(NUMBER_FORMATS)}.")
+def _check_date_display_format(value: Any) -> None:
+    if value not in DATE_DISPLAY_FORMATS:
+        raise SettingRefused(f"date_display_format '{value}' is not one of Snipe-IT's date display formats: use one "
+                             f"of {', '.join(DATE_DISPLAY_FORMATS)} (Admin → Settings → Localization), or leave it "
+                             "empty: the connector learns it from the rows.")
 
 
 def _check_start_date(start: Any) -> None:
-    if start and not isinstance(start, str):
-        raise _config_error(f"start_date must be a string (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ), got {start!r}.")
-    if start and not _parse_start_date(str(start).strip()):
-        raise _config_error(f"start_date '{start}' is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ.")
-    if start and _parse_start_date(str(start).strip()) > datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"):
-        raise _config_error(f"start_date '{start}' is in the future: no row was updated after it, so nothing would be "
-                            "synced. Use a past date, or leave start_date empty to sync everything.")
+    if not isinstance(start, str):
+        raise SettingRefused(f"start_date must be a string (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ), got {start!r}.")
+    if not _parse_start_date(start.strip()):
+        naive = re.match(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})$", start.strip())
+        hint = (f" (it has no time zone: for UTC write {naive[1]}T{naive[2]}Z)" if naive else "")
+        raise SettingRefused(f"start_date '{start}' is not a date{hint}: use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or "
+                             "YYYY-MM-DDTHH:MM:SS+HH:MM.")
+    if _parse_start_date(start.strip()) > datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"):
+        raise SettingRefused(f"start_date '{start}' is in the future: no row was updated after it, so nothing would "
+                             "be synced. Use a past date, or leave start_date empty to sync everything.")
 
 
 def _check_window(window: Any) -> None:
     if isinstance(window, bool) or not isinstance(window, (int, float)) or not 0 < window <= 600:
-        raise _config_error(f"rate_limit_window_seconds must be a number of seconds from 1 to 600, got {window!r}.")
+        raise SettingRefused(f"rate_limit_window_seconds must be a number of seconds from 1 to 600, got {window!r}.")
 
 
 def _check_include_deleted(include_deleted: Any) -> None:
     if not isinstance(include_deleted, bool):
-        raise _config_error(f"include_deleted must be true or false, got {include_deleted!r}.")
+        raise SettingRefused(f"include_deleted must be true or false, got {include_deleted!r}.")
 
 
 def _check_ca_bundle(ca_bundle: Any) -> None:
@@ -187,21 +322,27 @@ def _check_ca_bundle(ca_bundle: Any) -> None:
         return
     # Checked whatever the URL's scheme: a path that does not exist is a mistake even while base_url is http.
     if not isinstance(ca_bundle, str):
-        raise _config_error(f"ca_bundle must be the path of a PEM file, got {type(ca_bundle).__name__}.")
+        raise SettingRefused(f"ca_bundle must be the path of a PEM file, got {_json_kind(ca_bundle)}.")
     if not os.path.isfile(ca_bundle) or not os.access(ca_bundle, os.R_OK):
         what = "is a directory" if os.path.isdir(ca_bundle) else "does not exist or cannot be read"
-        raise _config_error(f"ca_bundle '{ca_bundle}' {what}: give the path of the PEM file of the CA that "
-                            "signed the instance's certificate, or remove ca_bundle.")
+        raise SettingRefused(f"ca_bundle '{ca_bundle}' {what}: give the path of the PEM file of the CA that "
+                             "signed the instance's certificate, or remove ca_bundle.")
+    with open(ca_bundle, "rb") as file:
+        head = file.read(1 << 20)
+    if b"-----BEGIN CERTIFICATE-----" not in head:
+        raise SettingRefused(f"ca_bundle '{ca_bundle}' holds no PEM certificate (no '-----BEGIN CERTIFICATE-----' "
+                             "line): give the CA certificate in PEM format (convert a .der/.cer file with "
+                             "`openssl x509 -inform der -in ca.cer -out ca.pem`).")
 
 
-# One check per setting, in the order a user reads the form; the manifest declares one DpathValidator per entry.
-# 0 workers would otherwise reach the CDK's thread pool as an AssertionError with no word of which setting it was.
+# One check per setting, in the order a user reads the form (always_full_refresh_streams: the normaliser's own,
+# it needs the stream names of the manifest). 0 workers would otherwise reach the CDK's thread pool as an
+# AssertionError with no word of which setting it was.
 SETTING_CHECKS: Dict[str, Callable[[Any], None]] = {
     "api_token": _check_token,
     "base_url": _check_base_url,
     "page_size": _whole_number("page_size", 1, 500, "page_size must be a whole number from 1 to 500, got {value!r}."),
     "timezone": _check_timezone,
-    "number_format": _check_number_format,
     "start_date": _check_start_date,
     "requests_per_minute": _whole_number("requests_per_minute", 1, None,
                                          "requests_per_minute must be a positive whole number, got {value!r}."),
@@ -210,38 +351,51 @@ SETTING_CHECKS: Dict[str, Callable[[Any], None]] = {
     "rate_limit_window_seconds": _check_window,
     "include_deleted": _check_include_deleted,
     "ca_bundle": _check_ca_bundle,
+    "date_display_format": _check_date_display_format,
 }
-REQUIRED_SETTINGS = ("api_token", "base_url")
-# What an absent optional setting means (the spec's defaults). The normaliser writes them into the config, so every
-# component reads one value and each declared check has a value to check (a DpathValidator skips an absent key
-# with an INFO line per key and per command).
+# Settings still accepted (the spec keeps them, hidden) but no longer read, and why.
+DEPRECATED_SETTINGS = {
+    "number_format": "Snipe-IT prints money with two decimals, so each value shows its digit separator (1,234.56 or "
+                     "1.234,56) and the connector reads it from the values themselves.",
+}
+REQUIRED_SETTINGS = {"api_token": "a personal access token: user menu → Manage API Keys",
+                     "base_url": "the instance root, e.g. https://snipe.example.com"}
+# What an absent optional setting means (the spec's defaults, written once: the spec's `default`s are what the form
+# shows; a test keeps the two equal). start_date, date_display_format and ca_bundle have none: absent is
+# "everything", "learned from the rows" and "the system's CAs".
 SETTING_DEFAULTS: Dict[str, Any] = {
-    "page_size": 500, "timezone": "UTC", "number_format": NUMBER_FORMATS[0],
+    "page_size": 500, "timezone": "UTC",
     "requests_per_minute": 120, "pages_in_flight": DEFAULT_PAGES_IN_FLIGHT, "num_workers": 4,
-    "rate_limit_window_seconds": 60, "include_deleted": False, "ca_bundle": "",
-}  # start_date has none: absent is "everything" (its check is skipped then, with one INFO line)
+    "rate_limit_window_seconds": 60, "include_deleted": False, "always_full_refresh_streams": list,
+}
 
 
-@dataclass
-class SnipeItSettingCheck(ValidationStrategy):
-    """One setting's check, declared in the manifest's ``config_normalization_rules.validations`` (a ``DpathValidator``
-    per setting): ``{"page_size": 1000}`` → ``page_size must be a whole number from 1 to 500, got 1000.``
+class _ExplainedErrorsWithoutTraceback(logging.Filter):
+    """A log line about an error the connector has put in words keeps the words, not the Python traceback.
 
-    Why not ``ValidateAdheresToSchema``: its message is the schema validator's (``1000 is greater than the maximum of
-    500``), without what to do, and some rules are not a schema (a start_date in the future, a ca_bundle that cannot
-    be read, a token that cannot be sent in an HTTP header)."""
+    The CDK logs every exception it catches with its traceback: a check whose config is refused
+    (``Encountered an error while discovering streams. Error: page_size must be ... Error traceback: ...``), a
+    stream that fails (``Exception while syncing stream groups`` + traceback), the sync's last error (``FATAL`` +
+    traceback). When the exception is an ``AirbyteTracedException`` with a message (every error this connector
+    raises: a refused setting, an unreachable host, a refused token, a missing permission), that message is the
+    answer and the traceback is the connector's own stack, of no use to the person who must act; it stays in the
+    error trace message's ``stack_trace`` field for debugging. Any other exception (a bug) keeps its traceback."""
 
-    setting: str
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, AirbyteTracedException) and error.message:
+            record.exc_info, record.exc_text = None, None
+            if isinstance(record.msg, str) and "Error traceback:" in record.msg:  # CheckStream._log_error's layout
+                record.msg = record.msg.split("Error traceback:", 1)[0].rstrip()
+        return True
 
-    def validate(self, value: Any) -> None:
-        SETTING_CHECKS[self.setting](value)
 
-
-def validate_config(config: Mapping[str, Any]) -> None:
-    """Every setting's check, as the manifest's validations run them: for ``main.py``, before the CDK is started."""
-    for setting, check in SETTING_CHECKS.items():
-        if setting in config or setting in REQUIRED_SETTINGS:
-            check(config.get(setting))
+def _drop_tracebacks_of_explained_errors() -> None:
+    # On the handlers: the CDK's records propagate from airbyte.<source> loggers to the root's console handler, and
+    # a handler's filters see them all (a logger's own filters see only records logged on that logger).
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _ExplainedErrorsWithoutTraceback) for f in handler.filters):
+            handler.addFilter(_ExplainedErrorsWithoutTraceback())
 
 
 class _RowsWithoutCursorFilter(logging.Filter):
@@ -412,13 +566,10 @@ def diagnose_connection(config: Mapping[str, Any], parameters: Mapping[str, Any]
         response = requests.get(url, headers=headers, timeout=15, allow_redirects=False,
                                 verify=config.get("ca_bundle") or True)
     except requests.exceptions.SSLError as error:
-        raise _config_error(f"TLS verification failed for {config.get('base_url')}: {_short(error)}. If the instance "
-                            "uses an internal CA, set ca_bundle to its certificate file.")
-    except requests.exceptions.Timeout:
-        raise _config_error(f"{config.get('base_url')} did not answer within 15 s.")
-    except requests.exceptions.ConnectionError as error:
-        raise _config_error(f"Cannot reach {config.get('base_url')}: {_short(error)}. Check the URL and that this "
-                            "machine can reach the instance.")
+        raise _config_error(_tls_problem(error, url))
+    except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as error:
+        raise _config_error(f"Cannot reach {_origin(url)[0]}: {_connection_cause(error, url)}. Check base_url (host "
+                            "and port) and that this machine can reach the instance.")
     status = response.status_code
     if status == 401:
         raise _config_error("Snipe-IT refused the API token (HTTP 401). Create a new personal access token and update api_token.")
@@ -448,41 +599,148 @@ def _short(error: Exception) -> str:
     return reason.group(1) if reason else text[:160]
 
 
-def _harden_https(session: requests.Session, ca_bundle: Optional[str]) -> None:
-    """Two things requests does not do for us, at the adapter where they have the last word:
+def _origin(url: Optional[str]) -> Tuple[str, str, int]:
+    """``(scheme://host[:port], host, port)`` of a URL, the port filled in from the scheme."""
+    parts = urlsplit(url or "")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    host = parts.hostname or ""
+    shown = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{shown}{'' if parts.port is None else f':{parts.port}'}", host, port
 
-    * a configured ``ca_bundle`` wins: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override
-      ``session.verify`` on every request (the CDK sends with ``verify=None``);
-    * a TLS verification failure is final: the CDK retries it like a dropped connection for a minute. It is
-      answered as HTTP 495 with the cause in a header, which the manifest's error handler fails at once.
-    """
+
+def _connection_cause(error: Exception, url: Optional[str]) -> str:
+    """Why no answer came, in words: DNS, refused, timeout, reset (never the request's headers)."""
+    _, host, port = _origin(url)
+    text = str(error)
+    if isinstance(error, requests.exceptions.ConnectTimeout) or "connect timeout" in text.lower():
+        return f"{host}:{port} did not accept a connection within 15 s (a firewall, or the wrong host)"
+    if isinstance(error, requests.exceptions.ReadTimeout) or "Read timed out" in text:
+        return f"{host}:{port} accepted the connection but sent nothing for 60 s"
+    if re.search(r"Name or service not known|nodename nor servname|Temporary failure in name resolution|"
+                 r"NameResolutionError|getaddrinfo failed|No address associated", text):
+        return f"the host name '{host}' is unknown (DNS lookup failed)"
+    if "Connection refused" in text or "Errno 111" in text:
+        return f"the connection to {host}:{port} was refused (nothing listens there)"
+    if re.search(r"Connection reset|Connection aborted|RemoteDisconnected|IncompleteRead|ChunkedEncodingError|"
+                 r"Broken pipe", text) or isinstance(error, requests.exceptions.ChunkedEncodingError):
+        return f"{host}:{port} closed the connection before the answer was complete"
+    return _short(error)
+
+
+def _tls_problem(error: Exception, url: Optional[str]) -> str:
+    """A TLS failure's message: a plain-http server behind https:// is not a certificate problem."""
+    origin, host, port = _origin(url)
+    text = str(error)
+    if re.search(r"WRONG_VERSION_NUMBER|wrong version number|record layer failure|http request|unknown protocol", text,
+                 re.I):
+        return (f"TLS failed for {origin}: {host}:{port} does not speak TLS (it answers plain HTTP there). If the "
+                f"instance is served over http, write base_url with http://; otherwise check the port.")
+    return (f"TLS verification failed for {origin}: {_short(error)}. If the instance uses an internal CA, set "
+            "ca_bundle to its certificate file (PEM).")
+
+
+class _Contact:
+    """Whether the instance has answered anything yet in this sync (one per sync, shared by every requester).
+
+    Before the first answer a connection that fails is the config's problem (wrong host or port, DNS, a firewall)
+    and retrying it only delays the message; after it, a failure is the server's (restarting, overloaded) and is
+    retried."""
+
+    def __init__(self) -> None:
+        self.answered = threading.Event()
+
+
+# ==================================================================================================================
+# CDK privates: the one place the connector reaches into the CDK's objects. Each requester's HTTP session
+# (HttpRequester._http_client._session) gets a response hook and an adapter wrapper, because the CDK has no option
+# for either: it follows redirects, lets REQUESTS_CA_BUNDLE override the configured CA, retries a TLS failure or a
+# refused connection like a dropped one for a minute, and logs every retry of a user-defined backoff as
+# "Rate limit exceeded".
+# ==================================================================================================================
+
+# Statuses the connector answers itself when no HTTP answer came; the manifest's error handler fails each at once
+# with the header's message (config_error: 495, 598; transient_error: 599).
+TLS_FAILED, NOT_REACHED, STOPPED_ANSWERING = 495, 598, 599
+NO_ANSWER_HEADER = "X-Snipeit-No-Answer"
+NO_ANSWER_RETRIES = 4  # after the first answer: 1 + 2 + 4 + 8 s of waiting before the sync gives up
+
+
+def harden_requester(requester: Requester, config: Mapping[str, Any], contact: _Contact) -> None:
+    """``_refuse_redirects`` on the requester's session and ``_answer_when_no_answer`` at its HTTPS and HTTP adapters."""
+    session = getattr(getattr(requester, "_http_client", None), "_session", None)
+    if session is None:
+        return
+    if _refuse_redirects not in session.hooks["response"]:
+        session.hooks["response"].append(_refuse_redirects)
+    ca_bundle = config.get("ca_bundle") or None
     if ca_bundle:
         session.verify = ca_bundle
-    adapter = session.get_adapter("https://")
-    if getattr(adapter, "_snipeit_hardened", False):
-        return
-    send = adapter.send
+    for prefix in ("https://", "http://"):
+        adapter = session.get_adapter(prefix)
+        if not getattr(adapter, "_snipeit_hardened", False):
+            adapter.send = _answer_when_no_answer(adapter.send, ca_bundle, contact)  # type: ignore[method-assign]
+            adapter._snipeit_hardened = True  # type: ignore[attr-defined]
 
-    def hardened_send(request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+
+def _answer_when_no_answer(send: Callable[..., requests.Response], ca_bundle: Optional[str],
+                           contact: _Contact) -> Callable[..., requests.Response]:
+    """The adapter's ``send``, where requests has the last word, with four changes:
+
+    * a configured ``ca_bundle`` wins (requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override ``session.verify``;
+      the CDK sends with ``verify=None``);
+    * the body is read here, so a connection that breaks mid-body is handled like one that breaks before it;
+    * a TLS failure, and before the sync's first answer any connection failure, is answered at once as 495 / 598
+      with the cause in words (``Cannot reach http://127.0.0.1:9: the connection to 127.0.0.1:9 was refused``);
+    * after the first answer a failed connection is retried here, logged as what it is, and after
+      ``NO_ANSWER_RETRIES`` answered as 599 (``... stopped answering during the sync``).
+    """
+
+    def send_with_answer(request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         if ca_bundle:
             kwargs["verify"] = ca_bundle
-        try:
-            return send(request, **kwargs)
-        except requests.exceptions.SSLError as error:
-            # Answered as a 495 ("SSL certificate error") that the manifest's error handler fails at once.
-            host = (request.url or "").split("/")[2] if request.url and "//" in request.url else request.url
-            response = requests.Response()
-            response.status_code = 495
-            response.url = request.url or ""
-            response.request = request
-            response._content = b"{}"
-            response.headers["X-Snipeit-Tls-Error"] = (
-                f"TLS verification failed for {host}: {_short(error)}. If the instance uses an internal CA, "
-                "set ca_bundle to its certificate file.")
-            return response
+        started, attempt = time.monotonic(), 0
+        while True:
+            try:
+                response = send(request, **kwargs)
+                contact.answered.set()  # an HTTP answer began: the host is right, whatever happens to the body
+                if not kwargs.get("stream"):
+                    response.content  # noqa: B018 - read now, inside the handling below
+                return response
+            except requests.exceptions.SSLError as error:
+                return _no_answer(request, TLS_FAILED, _tls_problem(error, request.url))
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                    requests.exceptions.ChunkedEncodingError) as error:
+                origin = _origin(request.url)[0]
+                cause = _connection_cause(error, request.url)
+                if not contact.answered.is_set():
+                    return _no_answer(request, NOT_REACHED, f"Cannot reach {origin}: {cause}. Check base_url (host "
+                                      "and port) and that this machine can reach the instance.")
+                attempt += 1
+                if attempt > NO_ANSWER_RETRIES:
+                    return _no_answer(request, STOPPED_ANSWERING, (
+                        f"{origin} stopped answering during the sync: {cause} ({attempt} attempts over "
+                        f"{time.monotonic() - started:.0f} s). The rows read before were delivered; the next sync "
+                        "goes on from the last state."))
+                wait = 2 ** (attempt - 1)
+                LOGGER.warning(f"{origin} did not answer {_without_query(request.url)[len(origin):]}: {cause}. "
+                               f"Retrying in {wait} s ({attempt} of {NO_ANSWER_RETRIES}).")
+                time.sleep(wait)
 
-    adapter.send = hardened_send  # type: ignore[method-assign]
-    adapter._snipeit_hardened = True  # type: ignore[attr-defined]
+    return send_with_answer
+
+
+def _no_answer(request: requests.PreparedRequest, status: int, message: str) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response.url = request.url or ""
+    response.request = request
+    response._content = b"{}"
+    response.headers[NO_ANSWER_HEADER] = message
+    return response
+
+# ==================================================================================================================
+# end of CDK privates
+# ==================================================================================================================
 
 
 class RequestPacer:
@@ -530,6 +788,7 @@ class RequestPacer:
         self.fatal_error: Optional[str] = None
         self._first_request_claimed = False
         self._first_request_done = threading.Event()
+        self.contact = _Contact()
 
     def claim_first_request(self) -> bool:
         """The sync's very first request goes alone; the other streams wait for its answer, so a refused
@@ -665,28 +924,17 @@ def _unescape_deep(value: Any) -> Any:
 
 # --- Markdown the user typed, from the HTML Parsedown made of it -----------------------------------------
 
-# Entities: in text Parsedown writes "&amp;" "&lt;" "&gt;" "&quot;" for & < > " but leaves an entity the user typed
-# untouched, so "A&B" and a typed "A&amp;B" both arrive as "A&amp;B". An "&amp;" before a letter, digit, "_" or "#"
-# is kept as typed (a typed entity stays as typed; the price is that a typed "R&D" comes back as "R&amp;D"), so it
-# is swapped for a private-use character before the HTML is parsed; elsewhere it is "&" ("Line 2 &amp; x" →
-# "Line 2 & x"). Any other entity ("&#039;", "&nbsp;") was typed by the user: Parsedown never writes one, so it
-# stays. In attribute values and code spans everything is escaped, so there every entity is decoded.
-_KEPT_AMP = "\ue000"
-_AMP_BEFORE_WORD = re.compile(r"&amp;(?=[#\w])")
-_MD_ENTITY = re.compile(r"&(amp|lt|gt|quot);")
-_MD_ENTITY_CHARS = {"lt": "<", "gt": ">", "quot": '"'}
+# Entities: in text Parsedown 1.7.4 writes "&amp;" "&lt;" "&gt;" "&quot;" for a typed & < > " (inlineSpecialCharacter)
+# but leaves an entity the user typed untouched, so a typed "A&B" and a typed "A&amp;B" both arrive as "A&amp;B", and
+# "&lt;" as a typed "<" or a typed "&lt;". One reading is chosen, the one people type: "&amp;" is "&" ("R&D", "A&B",
+# "Q&A"), "&lt;" is "<" (a literal entity typed into a note is the rare case, and comes back as its character). Any
+# other entity ("&#039;", "&nbsp;") was typed by the user, as Parsedown writes none in text: it stays as typed. In
+# attribute values and code spans everything is escaped, so there every entity is decoded.
+_MD_ENTITY_CHARS = {"amp": "&", "lt": "<", "gt": ">", "quot": '"'}
 _MD_INLINE = {"strong": "**", "b": "**", "em": "*", "i": "*", "del": "~~", "s": "~~"}  # the same mark opens and closes
 _MD_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Only text() writes these: once one is seen, runs of blank lines are the layout between its blocks.
 _MD_BLOCKS = frozenset(("p", "ul", "ol", "li", "blockquote", "pre", "table", "div") + _MD_HEADINGS)
-
-
-def _md_entity(match: "re.Match[str]") -> str:
-    name = match.group(1)
-    if name == "amp":
-        following = match.string[match.end():match.end() + 1]
-        return "&amp;" if following and (following == "#" or following.isalnum() or following == "_") else "&"
-    return _MD_ENTITY_CHARS[name]
 
 
 class _ParsedownLineToMarkdown(HTMLParser):
@@ -697,7 +945,12 @@ class _ParsedownLineToMarkdown(HTMLParser):
     ``"notes": "<strong>Paid</strong> &amp; <a href=\\"http://example.com/?a=1&amp;b=2\\">the PO</a>"``. Stripping the
     tags loses the URL and the emphasis; this writes the Markdown back: strong ``**``, em ``*``, ``~~del~~``,
     ``[text](url "title")`` (a bare URL when the text is the URL), ``<mail@host>``, inline ``code``, ``![alt](src)``
-    and ``<br />`` as two trailing spaces. Entities as described above ``_KEPT_AMP``.
+    and ``<br />`` as two trailing spaces. Entities as described above ``_MD_ENTITY_CHARS``.
+
+    Quirk of bare URLs: Parsedown autolinks a typed ``https://example.org/auto?q=a&b=c`` (``inlineUrl``) into a link
+    whose text is the URL escaped like any text and whose href is escaped as an attribute: ``<a
+    href="https://example.org/auto?q=a&amp;b=c">https://example.org/auto?q=a&amp;b=c</a>``. Both decode to the same
+    URL, so the bare URL the database holds is written back (captures/real-snipeit/fmcs-mdY/hardware_autolink_note).
 
     Built on the standard library's ``html.parser`` on purpose: the manifest-only runtime installs only
     airbyte-cdk, so a third-party converter (markdownify, html2text) cannot be imported by this file, and neither
@@ -718,7 +971,7 @@ class _ParsedownLineToMarkdown(HTMLParser):
         if tag in _MD_INLINE:
             self._write(_MD_INLINE[tag])
         elif tag in self._START:
-            self._START[tag](self, tag, {k: (v or "").replace(_KEPT_AMP, "&") for k, v in attrs})
+            self._START[tag](self, tag, {k: v or "" for k, v in attrs})
 
     def handle_startendtag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:
         self.handle_starttag(tag, attrs)
@@ -774,15 +1027,13 @@ class _ParsedownLineToMarkdown(HTMLParser):
     _END: Dict[str, Callable[..., None]] = {"a": _end_link, "code": _end_code}
 
     def handle_data(self, data: str) -> None:
-        self._write(data.replace(_KEPT_AMP, "&amp;" if not (self.code or self.pre) else "&"))
+        self._write(data)
 
     def handle_entityref(self, name: str) -> None:
         if self.code or self.pre:
             self._write(html.unescape(f"&{name};"))
         elif name in _MD_ENTITY_CHARS:
             self._write(_MD_ENTITY_CHARS[name])
-        elif name == "amp":
-            self._write("&")
         else:
             self._write(f"&{name};")  # typed by the user: Parsedown writes no other entity
 
@@ -897,10 +1148,11 @@ class _ParsedownToMarkdown(_ParsedownLineToMarkdown):
 
 def _html_to_markdown(value: str) -> str:
     """A Parsedown-rendered field (``notes``) back to the Markdown the user typed (see _ParsedownToMarkdown)."""
-    if "<" not in value:  # no element: only Parsedown's entities (most notes)
-        return _MD_ENTITY.sub(_md_entity, value) if "&" in value else value
+    if "<" not in value:  # no element: only Parsedown's entities (most notes); "&amp;" last: one pass
+        return value.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&") \
+            if "&" in value else value
     parser = _ParsedownToMarkdown()
-    parser.feed(_AMP_BEFORE_WORD.sub(_KEPT_AMP, value))
+    parser.feed(value)
     parser.close()
     return parser.markdown()
 
@@ -1056,11 +1308,36 @@ def _column_kind(prop: Mapping[str, Any]) -> str:
     return kind
 
 
+# Money as Helper::formatCurrencyOutput prints it: number_format($cost, 2, <decimal>, <thousands>), always two decimals,
+# "1,234.56" or "1.234,56" (Admin → Settings → digit separator; the only two). The two decimals tell the separator of
+# each value on its own: "1.856,10", "0,50", "16,98", "2,499.00", "880,05". A plain digit string ("1500", older
+# imports) has no separator to read. Anything else ("12.5", "1,234", "1 234,56") fits neither and is not guessed.
+_MONEY_POINT = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{2}")
+_MONEY_COMMA = re.compile(r"-?(?:\d{1,3}(?:\.\d{3})+|\d+),\d{2}")
+_PLAIN_INTEGER = re.compile(r"-?\d+")
+
+
+def _money(value: str) -> Any:
+    """``"1.856,10"`` → 1856.1, ``"2,499.00"`` → 2499.0, ``""`` → None; ``_FAIL`` for a value that fits neither format."""
+    text = value.strip()
+    if not text:
+        return None
+    separator = text[-3:-2]
+    if separator == "." and _MONEY_POINT.fullmatch(text):
+        return float(text.replace(",", ""))
+    if separator == "," and _MONEY_COMMA.fullmatch(text):
+        return float(text.replace(".", "").replace(",", "."))
+    if _PLAIN_INTEGER.fullmatch(text):
+        return float(text)
+    return _FAIL
+
+
 class ColumnConverter:
     """Converts a value to its column's type, by the column's kind in the stream's JSON schema (:func:`_column_kind`).
 
     Quirk: Snipe-IT's transformers send many values as the instance displays them, not as stored: money in the
-    instance's number format (``"purchase_cost": "1,234.56"``, or ``"1.234,56"``), timestamps naive in the app's time
+    instance's digit separator (``"purchase_cost": "1,234.56"``, or ``"1.234,56"``, always two decimals: each value
+    tells its separator, :func:`_money`), timestamps naive in the app's time
     zone (``"updated_at": {"datetime": "2024-05-01 09:12:03", "formatted": "Wed May 01, 2024 9:12AM"}``: flattened to
     ``updated_at_datetime``, written as ISO-8601 UTC), counts as strings (departments ``"users_count": "5"``),
     lifetimes as words (models ``"eol": "36 months"``, ``"None"`` when unset), booleans as ``0``/``1`` and null as
@@ -1073,10 +1350,6 @@ class ColumnConverter:
         self.stream_name = stream_name
         tz_name = str(config.get("timezone") or "UTC")
         self.tz = None if tz_name in ("UTC", "Etc/UTC", "Z") else ZoneInfo(tz_name)
-        if config.get("number_format") == "1.234,56":
-            self.thousands, self.decimal = ".", ","
-        else:
-            self.thousands, self.decimal = ",", "."
         self._warned: set = set()
         # Per column, the value types that already are the column's type: everything else is converted.
         self.native_types = {k: _NATIVE_TYPES[v] for k, v in kinds.items() if v in _NATIVE_TYPES}
@@ -1090,9 +1363,11 @@ class ColumnConverter:
     def warn(self, column: str, value: Any) -> None:
         if column not in self._warned:
             self._warned.add(column)
+            kind = self.kinds.get(column)
+            hint = " (Snipe-IT sends money as 1,234.56 or 1.234,56, with two decimals)" if kind == "number" else ""
             LOGGER.warning(
                 f"Stream {self.stream_name}: column {column} got {str(value)[:80]!r}, which is not a valid "
-                f"{self.kinds.get(column)}; it is written as null and kept verbatim in _snipeit_unparsed."
+                f"{kind}{hint}; it is written as null and kept verbatim in _snipeit_unparsed."
             )
 
     def _datetime(self, value: Any) -> Any:
@@ -1147,7 +1422,7 @@ class ColumnConverter:
         if isinstance(value, int):
             return value
         if isinstance(value, str):
-            text = value.strip().replace(self.thousands, "") if value.strip() else value
+            text = value.strip()  # counts are (int) casts or e() of one: never digit-grouped
             if text == "":
                 return None
             if text.lstrip("-").isdigit():
@@ -1157,20 +1432,15 @@ class ColumnConverter:
             return int(value)
         return _FAIL
 
-    def _number(self, value: Any) -> Any:
+    @staticmethod
+    def _number(value: Any) -> Any:
         if isinstance(value, bool):
             return _FAIL
         if isinstance(value, (int, float)):
             return value
         if not isinstance(value, str):
             return _FAIL
-        text = value.strip()  # money, in the instance's number format
-        if text == "":
-            return None
-        try:
-            return float(text.replace(self.thousands, "").replace(self.decimal, "."))
-        except ValueError:
-            return _FAIL
+        return _money(value)
 
     @staticmethod
     def _boolean(value: Any) -> Any:
@@ -1192,7 +1462,22 @@ class ColumnConverter:
 
     @staticmethod
     def _object(value: Any) -> Any:
-        return value if isinstance(value, dict) else _FAIL
+        """An object, or the JSON text of one. Quirk: v7 groups send ``permissions`` as the JSON text the database
+        holds (``GroupsTransformer``: ``json_decode($group->permissions)`` of a value stored encoded twice), v8 as an
+        object (``decodePermissions()``): ``"permissions": "{\\"reports.view\\": \\"1\\", \\"assets.view\\": \\"1\\"}"``
+        → ``{"reports.view": "1", "assets.view": "1"}``; ``"[]"`` (no permissions, stored as a list) → ``{}``."""
+        if isinstance(value, dict):
+            return value
+        if isinstance(value, str) and value[:1] in ("{", "["):
+            try:
+                parsed = json.loads(value)
+            except ValueError:
+                return _FAIL
+            if isinstance(parsed, dict):
+                return parsed
+            if parsed == []:
+                return {}
+        return _FAIL
 
 
 def _as_is(value: Any) -> Any:
@@ -1584,6 +1869,7 @@ class PageFetcher:
             if getattr(self.local, "server_second", "unset") is None:
                 # no Date header (none of the captured responses lacks one): this machine's clock stands in
                 self.local.server_second = _server_second(response) or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                _refuse_future_state(self.name, getattr(self.local, "state_cursor", None), self.local.server_second)
             try:
                 page = next(iter(self.decoder.decode(response)))
             except _RetryableBody as problem:
@@ -1624,28 +1910,35 @@ class PageFetcher:
                 raise AirbyteTracedException(message=f"Stream {self.name}: Snipe-IT gave no response for offset {offset}.",
                                              failure_type=FailureType.transient_error)
             if response.status_code >= 300:  # a refusal the error handler hands back (IGNORE)
-                raise self._refusal(response)
+                refusal = self._refusal(response)
+                if response.status_code in SYNC_ENDING_STATUSES:  # every other request would meet the same
+                    pacer.fatal_error = pacer.fatal_error or refusal.message
+                raise refusal
             return response
-        except AirbyteTracedException as error:
-            if error.failure_type == FailureType.config_error and _is_auth_refusal(error.message or ""):
-                pacer.fatal_error = pacer.fatal_error or error.message
-            raise
         finally:
             if first:
                 pacer.first_request_finished()
 
     def _refusal(self, response: requests.Response) -> AirbyteTracedException:
-        """The stream's error for a refused request: the manifest's ``error_message`` for its status, and only the
-        status, the URL without its query and the API's own message."""
-        handler = getattr(self.requester, "error_handler", None)
-        resolution = handler.interpret_response(response) if handler is not None else None
-        status = response.status_code
-        message = (resolution.error_message if resolution is not None and resolution.error_message else None) or \
-            f"Stream {self.name}: Snipe-IT answered HTTP {status}."
-        return AirbyteTracedException(
-            message=message,
-            internal_message=f"HTTP {status} on GET {_without_query(response.url)}{_api_message(response)}",
-            failure_type=(resolution.failure_type if resolution is not None else None) or FailureType.system_error)
+        return refusal_of(self.requester, response, self.name)
+
+
+def refusal_of(requester: Requester, response: requests.Response, stream: str) -> AirbyteTracedException:
+    """A refused request's error: the manifest's ``error_message`` for its status, and only the status, the URL
+    without its query and the API's own message (never the headers: ``Set-Cookie: snipeit_session=...``)."""
+    handler = getattr(requester, "error_handler", None)
+    resolution = handler.interpret_response(response) if handler is not None else None
+    status = response.status_code
+    message = (resolution.error_message if resolution is not None and resolution.error_message else None) or \
+        f"Stream {stream}: Snipe-IT answered HTTP {status}."
+    # The failure type the manifest declares for the status: the CDK applies a filter's failure_type to FAIL only,
+    # and an IGNOREd status without a default mapping (495, 598) would come back as a system error.
+    declared = next((f.failure_type for f in getattr(handler, "response_filters", None) or []
+                     if f.failure_type and f.matches(response) is not None), None)
+    return AirbyteTracedException(
+        message=message,
+        internal_message=f"HTTP {status} on GET {_without_query(response.url)}{_api_message(response)}",
+        failure_type=declared or (resolution.failure_type if resolution is not None else None) or FailureType.system_error)
 
 
 class _ReadAhead:
@@ -2033,7 +2326,7 @@ class SnipeItRetriever(Retriever):
         self._pages = PageFetcher(self)
         self._normalizers: Dict[int, RecordNormalizer] = {}
         self._normalizer_lock = threading.Lock()
-        _harden_session(self.requester, self.config)
+        harden_requester(self.requester, self.config, self.pacer.contact)
 
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
         records = self._read_records(records_schema, stream_slice)
@@ -2051,6 +2344,9 @@ class SnipeItRetriever(Retriever):
         bound = self._bound(stream_slice)
         filtered = bound > EPOCH
         self._local.server_second = None
+        state = (stream_slice.cursor_slice or {}).get("start_time")  # checked against the first answer's Date
+        self._local.state_cursor = (self.cursor_field, state) if filtered and state and state > EPOCH \
+            and state != self.config.get("start_date") else None
         delivered = IdSet()
         extra_passes = [p for p in self.passes if p]
         main_passes = [p for p in self.passes if not p]
@@ -2126,17 +2422,6 @@ class SnipeItRetriever(Retriever):
             return self._normalizers[key]
 
 
-def _harden_session(requester: Requester, config: Mapping[str, Any]) -> None:
-    """Two hooks on the requester's HTTP session (the CDK has no option for either): ``_refuse_redirects`` (following
-    a redirect would send the token on and parse a login page) and ``_harden_https`` (a configured ``ca_bundle``
-    beats ``REQUESTS_CA_BUNDLE``; a TLS failure is final, not retried like a dropped connection)."""
-    session = getattr(getattr(requester, "_http_client", None), "_session", None)
-    if session is not None:
-        if _refuse_redirects not in session.hooks["response"]:
-            session.hooks["response"].append(_refuse_redirects)
-        _harden_https(session, config.get("ca_bundle"))
-
-
 def _without_query(url: Optional[str]) -> str:
     return (url or "").split("?", 1)[0].split("#", 1)[0]
 
@@ -2153,9 +2438,128 @@ def _api_message(response: requests.Response) -> str:
     return f": {str(text)[:300]}" if text else ""
 
 
-def _is_auth_refusal(message: str) -> bool:
-    return ("refused the API token" in message or "redirected the API request" in message or "HTML page" in message
-            or "redirects to" in message or "TLS verification failed" in message)
+# Answers that end the whole sync at once: the token was refused (401, a redirect to the login page), TLS failed, or
+# the instance cannot be reached at all. Every stream fails with the first one's message instead of sending its own.
+SYNC_ENDING_STATUSES = frozenset((401, 301, 302, 303, 307, 308, TLS_FAILED, NOT_REACHED))
+
+
+# --------------------------------------------------------------------------------------------------
+# A state later than the instance's clock
+# --------------------------------------------------------------------------------------------------
+
+# A state this far behind this machine's clock is not asked about: the instance's clock would have to be a day behind
+# for it to be in the future (and then the first answer's Date fails the stream, _refuse_future_state).
+FUTURE_STATE_CHECK_WINDOW = timedelta(days=1)
+
+
+class ServerClock:
+    """The instance's clock: the ``Date`` header of one answer, asked once per sync, only when a saved state is recent
+    enough to be later than it (see :class:`FutureCursorState`). Any answer tells it (``GET /api/v1/version`` →
+    ``Date: Mon, 07 Dec 2026 12:00:44 GMT`` → ``2026-12-07T12:00:44Z``), a refusal too; through the sync's request
+    budget. None when the instance cannot be reached: the read then fails with the cause, naming it.
+    """
+
+    _instances: Dict[int, Tuple[Mapping[str, Any], "ServerClock"]] = {}
+    _instances_lock = threading.Lock()
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.config = config
+        self._lock = threading.Lock()
+        self._asked = False
+        self._second: Optional[str] = None
+
+    @classmethod
+    def for_config(cls, config: Mapping[str, Any]) -> "ServerClock":
+        with cls._instances_lock:
+            entry = cls._instances.get(id(config))
+            if entry is None or entry[0] is not config:
+                entry = (config, cls(config))
+                cls._instances[id(config)] = entry
+            return entry[1]
+
+    def second(self) -> Optional[str]:
+        with self._lock:
+            if not self._asked:
+                self._asked = True
+                self._second = self._ask()
+            return self._second
+
+    def _ask(self) -> Optional[str]:
+        pacer = RequestPacer.for_config(self.config)
+        first = pacer.claim_first_request()
+        try:
+            if pacer.fatal_error:
+                return None
+            pacer.wait_for_slot()
+            try:
+                response = requests.get(
+                    f"{self.config.get('api_url')}version",
+                    headers={"Authorization": f"Bearer {self.config.get('api_token')}", "Accept": "application/json"},
+                    timeout=(15, 60), allow_redirects=False, verify=self.config.get("ca_bundle") or True)
+                pacer.observe(response)
+            finally:
+                pacer.release()
+        except Exception as error:  # noqa: BLE001 - unreachable, TLS: the streams' own requests name the cause
+            LOGGER.info(f"The instance's clock could not be read ({_short(error)}); this machine's clock stands in.")
+            return None
+        finally:
+            if first:
+                pacer.first_request_finished()
+        return _server_second(response)
+
+
+@dataclass
+class FutureCursorState(StateMigration):
+    """A saved state whose cursor is later than the instance's clock is dropped: the stream is read as if it had none.
+
+    Quirk: no row can be newer than the instance's clock (``updated_at`` is written with it, and every sync leaves the
+    second it started in to the next), so a state of ``{"updated_at_datetime": "2099-01-01T00:00:00Z"}`` (a hand-edited
+    file, a state from another instance or a clock set wrong) would deliver nothing, keep its cursor and never sync
+    again; past this machine's clock the CDK's cursor makes no slice at all, so the retriever is never called. Only a
+    state migration runs before the cursor is built, and only there can the state go back to a sane value: after the
+    read it is the newest row read (older than the instance's clock). One warning names the stream and the cursor.
+    The instance's clock is asked (:class:`ServerClock`) only for a state within a day of this machine's clock or
+    later; with no answer, this machine's clock decides.
+    """
+
+    config: Mapping[str, Any]
+    parameters: InitVar[Mapping[str, Any]]
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self.stream = parameters.get("name", "")
+        self.cursor_field = parameters.get("cursor_field", "updated_at_datetime")
+
+    def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:
+        cursor = stream_state.get(self.cursor_field) if stream_state else None
+        if not isinstance(cursor, str):
+            return False
+        now = datetime.now(timezone.utc)
+        if cursor <= (now - FUTURE_STATE_CHECK_WINDOW).strftime("%Y-%m-%dT%H:%M:%SZ"):
+            return False
+        server = ServerClock.for_config(self.config).second()
+        clock = server or now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if cursor <= clock:
+            return False
+        LOGGER.warning(f"Stream {self.stream}: the saved state's {self.cursor_field} {cursor} is later than the "
+                       f"{'instance' if server else 'this machine'}'s clock ({clock}): no row can be newer, so that state "
+                       "would never sync the stream again. The stream is read as if it had no state, and its state is "
+                       "saved anew from the rows read.")
+        return True
+
+    def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
+        return {k: v for k, v in stream_state.items() if k != self.cursor_field}
+
+
+def _refuse_future_state(stream: str, state: Optional[Tuple[str, str]], server_second: Optional[str]) -> None:
+    """The check of :class:`FutureCursorState` once the first answer told the instance's clock, for a state it did not
+    ask about (more than a day behind this machine's clock, so the instance's clock is that far behind too). Here the
+    CDK's cursor already holds the state and would keep it whatever is read: the stream fails, naming it."""
+    if state and server_second and state[1] > server_second:
+        raise _config_error(
+            f"Stream {stream}: the saved state's {state[0]} {state[1]} is later than the instance's clock "
+            f"({server_second}, its Date header), which is more than a day behind this machine's clock: no row can be "
+            "newer, so this stream would deliver nothing and keep that state. Reset the stream's state (or correct the "
+            "instance's clock) and sync again.")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -2173,6 +2577,11 @@ class SnipeItLicenseSeatsRetriever(SnipeItRetriever):
     repeated) and restarts at offset 0 past the end. Scans are repeated (new ids only) until every one of ``total``
     ids was seen; a license whose seats fit in one page (the usual case) costs one request. A license deleted
     between the two reads answers ``{"status": "error", "messages": "License does not exist."}``: skipped.
+
+    v7 (7.1.17) seats differ: no ``updated_at`` (the column is null), ordered by id, and a ``name`` the database does
+    not hold, numbered by position in the page served (``LicenseSeatsTransformer``: ``"Seat " . $seat_count``, the
+    count restarting on every page): ``{"id": 7, "license_id": 1, ..., "notes": "", "name": "Seat 2"}`` at offset 5.
+    That name says nothing about the seat (another page size numbers it differently), so it is not written.
     """
 
     MAX_SEAT_SCANS = 25
@@ -2206,6 +2615,7 @@ class SnipeItLicenseSeatsRetriever(SnipeItRetriever):
                 for row in rows:
                     if row["id"] not in seen:
                         seen.add(row["id"])
+                        row.pop("name", None)  # v7: "Seat N", its position in this page
                         yield normalize(row)
                 offset = self.paging.next_offset(offset, len(rows), total)
             if total is None or len(seen) >= total:
@@ -2223,17 +2633,23 @@ class HardwareSchemaWithCustomFields(SchemaLoader):
     Quirk: assets carry custom fields keyed by *display name* (``{"RAM": {"field": "_snipeit_ram_2", "value":
     "16", ...}}``), and names change; the database column (``_snipeit_ram_2``) does not. Each field becomes a
     column named after it, typed from its format (NUMERIC → number, BOOLEAN → boolean, DATE → date, else
-    string). If the fields cannot be read (a token without ``customfields.view``), the static schema is used
-    with a warning: the values are still in ``custom_fields``.
+    string). ``/fields`` is read through the declared requester and decoder, inside the sync's request budget (it
+    may be the sync's first request: a refused token, a dead host or TLS failure ends discover and read there).
+    If the fields cannot be read otherwise (a token without ``customfields.view``: 403), the static schema is
+    used with a warning: the values are still in ``custom_fields``.
     """
 
     config: Mapping[str, Any]
     parameters: InitVar[Mapping[str, Any]]
     base: SchemaLoader  # the static hardware schema (an InlineSchemaLoader)
+    requester: Requester  # the declared requester, on /fields
+    decoder: Decoder  # the declared page decoder
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self._schema: Optional[Dict[str, Any]] = None
         self._lock = threading.Lock()
+        self.pacer = RequestPacer.for_config(self.config)
+        harden_requester(self.requester, self.config, self.pacer.contact)
 
     def get_json_schema(self) -> Mapping[str, Any]:
         with self._lock:  # asked once per partition: read /fields once per sync
@@ -2248,10 +2664,14 @@ class HardwareSchemaWithCustomFields(SchemaLoader):
             return schema  # check reads no records: its first request is the diagnosis (/users/me)
         try:
             fields = self._read_fields()
-        except AirbyteTracedException:
-            raise  # the token was refused: that is the sync's error, not a missing-columns warning
-        except Exception as error:  # noqa: BLE001 - any failure here only costs the extra columns
-            LOGGER.warning(f"Stream hardware: custom fields could not be read from /api/v1/fields ({_short(error)}); "
+        except AirbyteTracedException as error:
+            if error.failure_type == FailureType.config_error and error.message and "HTTP 403" not in error.message:
+                raise  # token refused, host unreachable, TLS, not Snipe-IT: the sync's error, not missing columns
+            LOGGER.warning(f"Stream hardware: custom fields could not be read from /api/v1/fields ({error.message}); "
+                           "their values stay in the custom_fields object only.")
+            return schema
+        except Exception as problem:  # noqa: BLE001 - a cut-off or odd answer only costs the extra columns
+            LOGGER.warning(f"Stream hardware: custom fields could not be read from /api/v1/fields ({_short(problem)}); "
                            "their values stay in the custom_fields object only.")
             return schema
         for spec in fields:
@@ -2268,35 +2688,29 @@ class HardwareSchemaWithCustomFields(SchemaLoader):
         return schema
 
     def _read_fields(self) -> List[Mapping[str, Any]]:
-        pacer = RequestPacer.for_config(self.config)  # counts against the sync's budget, and may be its first request
+        pacer = self.pacer  # counts against the sync's budget, and may be its first request
         first = pacer.claim_first_request()
         try:
             if pacer.fatal_error:
                 raise _config_error(pacer.fatal_error)
             pacer.wait_for_slot()
             try:
-                response = requests.get(
-                    f"{self.config.get('api_url')}fields", params={"limit": 500, "offset": 0},
-                    headers={"Authorization": f"Bearer {self.config.get('api_token')}", "Accept": "application/json"},
-                    timeout=(15, 60), allow_redirects=False, verify=self.config.get("ca_bundle") or True,
-                )
-                pacer.observe(response)
+                response = self.requester.send_request(
+                    stream_state={}, stream_slice=StreamSlice(partition={}, cursor_slice={}), next_page_token=None,
+                    request_params={"limit": 500, "offset": 0})
+                if response is not None:
+                    pacer.observe(response)
             finally:
                 pacer.release()
-            if response.status_code == 401 or response.is_redirect:
-                pacer.fatal_error = (
-                    "Snipe-IT refused the API token (HTTP 401 Unauthorized). Create a new personal access token (user "
-                    "menu → Manage API Keys) and update api_token." if response.status_code == 401 else
-                    f"Snipe-IT redirected the API request to '{_without_query(response.headers.get('X-Snipeit-Redirect-Location') or response.headers.get('Location'))}' "
-                    "instead of answering it: the API token was refused (Snipe-IT sends its login page), or base_url "
-                    "is not the Snipe-IT root.")
-                raise _config_error(pacer.fatal_error)
+            if response is None:
+                raise _RetryableBody("no response")
+            if response.status_code >= 300:
+                refusal = refusal_of(self.requester, response, "hardware")
+                if response.status_code in SYNC_ENDING_STATUSES:
+                    pacer.fatal_error = pacer.fatal_error or refusal.message
+                raise refusal
         finally:
             if first:
                 pacer.first_request_finished()
-        if response.status_code != 200:
-            raise ValueError(f"HTTP {response.status_code}")
-        body = response.json()
-        if not isinstance(body, dict) or not isinstance(body.get("rows"), list):
-            raise ValueError("no rows in the answer")
-        return [row for row in body["rows"] if isinstance(row, dict)]
+        page = next(iter(self.decoder.decode(response)))
+        return [row for row in page["rows"] if isinstance(row, dict)]

@@ -320,24 +320,249 @@ CDK_VERSION = importlib.metadata.version("airbyte-cdk")
 CACHE_DIR = REPO / ".cache"
 
 
-def clean_cdk_venv() -> Path:
-    """`pip install airbyte-cdk==<the version under test>` into a fresh venv, nothing else; cached by version.
+def base_image() -> str:
+    """`connectorBuildOptions.baseImage` of metadata.yaml: `docker.io/airbyte/source-declarative-manifest:X@sha256:…`."""
+    return yaml.safe_load((REPO / "metadata.yaml").read_text())["data"]["connectorBuildOptions"]["baseImage"]
 
-    Built once (~1-2 min with a warm pip cache) and reused; a half-built one (no marker) is rebuilt. A file lock
-    keeps two test processes from building it at once."""
-    venv = CACHE_DIR / f"cdk-only-venv-{CDK_VERSION}-py{sys.version_info.major}{sys.version_info.minor}"
+
+def base_image_cdk_version() -> str:
+    """The airbyte-cdk of the base image: source-declarative-manifest:X.Y.Z is built from airbyte-cdk X.Y.Z."""
+    return base_image().split("@", 1)[0].rsplit(":", 1)[1]
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """An interpreter and an airbyte-cdk version, for a venv with nothing else (what the manifest-only image has)."""
+    python: str  # "3.13"
+    cdk: str  # "7.34.0"
+
+    @property
+    def label(self) -> str:
+        return f"py{self.python}-cdk{self.cdk}"
+
+
+# The image's own runtime (the base image runs Python 3.13 with the airbyte-cdk of its tag) and this project's
+# (Python 3.11, the airbyte-cdk the project venv has): the runtime tests run on both.
+IMAGE_RUNTIME = Runtime("3.13", base_image_cdk_version())
+PROJECT_RUNTIME = Runtime(f"{sys.version_info.major}.{sys.version_info.minor}", CDK_VERSION)
+
+
+def find_python(version: str) -> Optional[List[str]]:
+    """A command that starts Python `version` (`3.13`), with the environment it needs, or None: this
+    interpreter, `python3.13` on PATH, or pyenv's newest 3.13.x (its shim needs PYENV_VERSION)."""
+    if f"{sys.version_info.major}.{sys.version_info.minor}" == version:
+        return [sys.executable]
+    candidates = [[f"python{version}"]]
+    try:
+        installed = subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        installed = ""
+    for name in sorted((v.strip() for v in installed.split() if v.strip().startswith(version + ".")),
+                       key=lambda v: [int(x) if x.isdigit() else 0 for x in v.split(".")], reverse=True):
+        candidates.append(["env", f"PYENV_VERSION={name}", f"python{version}"])
+    for command in candidates:
+        try:
+            probe = subprocess.run([*command, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                                   capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if probe.returncode == 0 and probe.stdout.strip() == version:
+            return command
+    return None
+
+
+def cdk_only_venv(runtime: Runtime = PROJECT_RUNTIME) -> Path:
+    """`pip install airbyte-cdk==<runtime.cdk>` into a fresh venv of `runtime.python`, nothing else; cached by
+    runtime under `.cache/`. Built once (~1-2 min with a warm pip cache) and reused; a half-built one (no marker) is
+    rebuilt; a file lock keeps two test processes from building it at once. Raises LookupError when that Python is
+    not on this machine."""
+    venv = CACHE_DIR / f"cdk-only-venv-{runtime.label}"
     marker = venv / ".complete"
     if marker.exists():
         return venv
+    python = find_python(runtime.python)
+    if python is None:
+        raise LookupError(f"Python {runtime.python} is not installed here (neither python{runtime.python} on PATH "
+                          "nor a pyenv version): the runtime tests of the image need it")
     CACHE_DIR.mkdir(exist_ok=True)
     with open(CACHE_DIR / ".cdk-only-venv.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not marker.exists():
-            subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True, timeout=300)
+            subprocess.run([*python, "-m", "venv", "--clear", str(venv)], check=True, timeout=300)
             subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                            f"airbyte-cdk=={CDK_VERSION}"], check=True, timeout=1200, capture_output=True)
-            marker.write_text(CDK_VERSION)
+                            f"airbyte-cdk=={runtime.cdk}"], check=True, timeout=1200, capture_output=True)
+            marker.write_text(runtime.label)
     return venv
+
+
+def clean_cdk_venv() -> Path:
+    """The project's runtime (this interpreter, this airbyte-cdk) with only airbyte-cdk installed."""
+    return cdk_only_venv(PROJECT_RUNTIME)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The image, as files: Airbyte's manifest-only template on its base image
+# ---------------------------------------------------------------------------------------------------------
+
+# What Airbyte's manifest-only template (airbytehq/airbyte docker-images/Dockerfile.manifest-only-connector, the
+# Dockerfile `airbyte-cdk image build` writes) does on top of airbyte/source-declarative-manifest:
+#   base image  /airbyte/integration_code/main.py runs source_declarative_manifest.run.run(), which hands every
+#               command to handle_local_manifest_command when source_declarative_manifest/manifest.yaml exists;
+#               source_declarative_manifest/ holds __init__.py, run.py (a copy of the CDK's _run.py), spec.json.
+#   template    COPY . ./ through its .dockerignore (`*` then these names re-included), then copies manifest.yaml and
+#               components.py (if any) into source_declarative_manifest/; WORKDIR /airbyte/integration_code.
+TEMPLATE_INCLUDED_FILES = ("setup.py", "pyproject.toml", "poetry.lock", "poetry.toml", "manifest.yaml", "components.py",
+                           "requirements.txt", "README.md", "metadata.yaml", "build_customization.py")
+TEMPLATE_INCLUDED_PREFIXES = ("source_", "destination_")
+IMAGE_ROOT = "/airbyte/integration_code"
+# The base image's main.py calls run(), which takes the local-manifest path only when the absolute path
+# /airbyte/integration_code/source_declarative_manifest/manifest.yaml exists; a layout elsewhere calls the handler
+# that run() dispatches to.
+IMAGE_MAIN_PY = ("import sys\n\nfrom source_declarative_manifest.run import handle_local_manifest_command\n\n"
+                 "if __name__ == \"__main__\":\n    handle_local_manifest_command(sys.argv[1:])\n")
+
+
+def tracked_files(repo: Path = REPO) -> List[str]:
+    """The files a clean checkout of `repo` has (what CI clones), as paths relative to it."""
+    out = subprocess.run(["git", "ls-files", "-z"], cwd=repo, capture_output=True, text=True, check=True).stdout
+    return [f for f in out.split("\0") if f]
+
+
+def build_image_layout(dest: Path, venv: Path, repo: Path = REPO) -> Path:
+    """/airbyte/integration_code of the image the template builds from `repo`, under `dest`, with the base image's
+    files taken from `venv`'s airbyte-cdk. Returns the folder (the image's WORKDIR)."""
+    import shutil
+
+    root = Path(dest) / "integration_code"
+    package = root / "source_declarative_manifest"
+    package.mkdir(parents=True)
+    cdk_sdm = next((venv / "lib").glob("python3*/site-packages/airbyte_cdk/cli/source_declarative_manifest"))
+    (package / "__init__.py").write_text("")
+    shutil.copy(cdk_sdm / "_run.py", package / "run.py")
+    shutil.copy(cdk_sdm / "spec.json", package / "spec.json")
+    (root / "main.py").write_text(IMAGE_MAIN_PY)
+    for name in tracked_files(repo):
+        top = name.split("/", 1)[0]
+        if ("/" not in name and name in TEMPLATE_INCLUDED_FILES) or ("/" in name and top.startswith(TEMPLATE_INCLUDED_PREFIXES)):
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(repo / name, root / name)
+    shutil.copy(root / "manifest.yaml", package / "manifest.yaml")
+    if (root / "components.py").exists():
+        shutil.copy(root / "components.py", package / "components.py")
+    return root
+
+
+# A fork server: an interpreter that has imported the CDK once and forks a child per command. The child runs the
+# entry point as `python <script> <args>` would (its own process, stdout and stderr on files, sys.excepthook and
+# exit code as at a normal exit), without the ~1.5 s of imports each: for tables of many short commands.
+_FORK_SERVER = r"""
+import json, os, runpy, signal, sys, traceback
+import airbyte_cdk.entrypoint, airbyte_cdk.cli.source_declarative_manifest._run  # noqa: F401  (the slow imports)
+import airbyte_cdk.sources.declarative.concurrent_declarative_source, airbyte_cdk.sources.declarative.parsers.model_to_component_factory  # noqa: F401,E501
+import airbyte_cdk.sources.declarative.yaml_declarative_source, requests, yaml  # noqa: F401
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel; their exit code goes to a file
+script = sys.argv[1]
+for line in sys.stdin:
+    job = json.loads(line)
+    pid = os.fork()
+    if pid:
+        print(pid, flush=True)
+        continue
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    os.chdir(job["cwd"])
+    for fd, path in ((1, job["stdout"]), (2, job["stderr"])):
+        os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), fd)
+    sys.stdin = open(os.devnull)
+    sys.argv = [script, *job["args"]]
+    sys.path[0] = os.path.dirname(script)
+    code = 0
+    try:
+        runpy.run_path(script, run_name="__main__")
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+    except BaseException:
+        sys.excepthook(*sys.exc_info())
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    with open(job["stdout"] + ".rc.tmp", "w") as f:
+        f.write(str(code))
+    os.rename(job["stdout"] + ".rc.tmp", job["stdout"] + ".rc")
+    os._exit(code)
+"""
+
+
+class _ForkServer:
+    def __init__(self, python: str, script: str, env: Mapping[str, str]) -> None:
+        self.proc = subprocess.Popen([python, "-c", _FORK_SERVER, script], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True, env=dict(env))
+        self.lock = __import__("threading").Lock()
+        self.spool = Path(__import__("tempfile").mkdtemp(prefix="fork-server-"))
+        self.count = 0
+
+    def run(self, args: Sequence[str], cwd: Path, timeout: float) -> ReadResult:
+        with self.lock:
+            self.count += 1
+            out = self.spool / f"{self.count}.out"
+            self.proc.stdin.write(json.dumps({"args": list(args), "cwd": str(cwd), "stdout": str(out),
+                                              "stderr": str(out) + ".err"}) + "\n")
+            self.proc.stdin.flush()
+            pid = int(self.proc.stdout.readline())
+        rc_file, deadline = Path(str(out) + ".rc"), time.monotonic() + timeout
+        while not rc_file.exists():
+            if time.monotonic() > deadline:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, 9)
+                raise subprocess.TimeoutExpired(list(args), timeout)
+            time.sleep(0.02)
+        stdout, stderr = out.read_text(errors="replace"), Path(str(out) + ".err").read_text(errors="replace")
+        return ReadResult(int(rc_file.read_text()), stdout, stderr, parse_messages(stdout))
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+        __import__("shutil").rmtree(self.spool, ignore_errors=True)
+
+
+@dataclass
+class Door:
+    """How a command reaches the connector: `main.py` of this checkout, or the image's handler in its layout."""
+    name: str
+    argv: Sequence[str]  # interpreter, script; followed by the command's own arguments
+    cwd: Path
+    env: Mapping[str, str]
+    _warm: Optional[_ForkServer] = None
+
+    def run(self, args: Sequence[str], timeout: float = READ_TIMEOUT, cwd: Optional[Path] = None) -> ReadResult:
+        if self._warm is not None:
+            return self._warm.run(args, cwd or self.cwd, timeout)
+        return run_command([*self.argv, *args], cwd=cwd or self.cwd, env=self.env, timeout=timeout)
+
+    @contextmanager
+    def warm(self) -> Iterator["Door"]:
+        """Commands inside run as children of a fork server that has the CDK imported (see _FORK_SERVER)."""
+        server = _ForkServer(self.argv[0], self.argv[1], self.env)
+        self._warm = server
+        try:
+            yield self
+        finally:
+            self._warm = None
+            server.close()
+
+
+def main_py_door() -> Door:
+    return Door("main.py", [PYTHON, MAIN_PY], REPO, clean_env())
+
+
+def image_door(dest: Path, runtime: Runtime = IMAGE_RUNTIME) -> Door:
+    """The image's handler in the template's layout (built under `dest`), run by an airbyte-cdk-only venv of the
+    image's Python, from the image's WORKDIR, without AIRBYTE_ENABLE_UNSAFE_CODE (bundled components are trusted)."""
+    venv = cdk_only_venv(runtime)
+    root = build_image_layout(dest, venv)
+    return Door(f"image ({runtime.label})", [str(venv / "bin" / "python"), str(root / "main.py")], root, clean_env())
 
 
 # ---------------------------------------------------------------------------------------------------------

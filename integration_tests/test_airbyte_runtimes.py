@@ -1,9 +1,11 @@
 """The committed manifest.yaml + components.py under the runtimes Airbyte runs them with, compared with
 `python main.py read` on every stream of the manifest.
 
-The runtimes run from a virtual environment with only `airbyte-cdk` installed (what Airbyte's manifest-only image
-`airbyte/source-declarative-manifest` is), built once under `.cache/` (see `clean_cdk_venv`), from a directory
-outside the repo: the project's package is not importable there, so a class name or import that still needs it fails.
+Each runtime is a virtual environment with only `airbyte-cdk` installed (what Airbyte's manifest-only image
+`airbyte/source-declarative-manifest` is), built once under `.cache/` (harness.cdk_only_venv), on two interpreters:
+the image's own (Python 3.13 with the base image's airbyte-cdk, metadata.yaml) and the project's (3.11 with the
+project's airbyte-cdk). Commands run from a directory outside the repo: the project's package is not importable
+there, so a class name or import that still needs it fails.
 
 How the CDK loads custom components (airbyte-cdk 7.39.1):
 - --components-path FILE: exec'd as module `components`, also registered as `source_declarative_manifest.components`;
@@ -11,9 +13,9 @@ How the CDK loads custom components (airbyte-cdk 7.39.1):
 - __injected_components_py (+ __injected_components_py_checksums {"md5": ...}, mandatory): same module names,
   same env gate; a manifest from the config (__injected_declarative_manifest) is untrusted, so even its
   custom class_names need AIRBYTE_ENABLE_UNSAFE_CODE=true.
-- Image (local-manifest mode): /airbyte/integration_code/source_declarative_manifest/manifest.yaml is read with
-  pkgutil.get_data("source_declarative_manifest", "manifest.yaml"); components are plain imports of
-  `source_declarative_manifest.components`, trusted, no env var needed.
+- Image (local-manifest mode): the layout Airbyte's manifest-only template builds (harness.build_image_layout):
+  ./manifest.yaml is read first from the WORKDIR, else pkgutil.get_data("source_declarative_manifest", ...);
+  components are plain imports of `source_declarative_manifest.components`, trusted, no env var needed.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import copy
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -30,9 +33,14 @@ from jsonschema import ValidationError
 from harness import (
     ALL_STREAMS,
     COMPONENTS_PATH,
+    IMAGE_RUNTIME,
+    MAIN_PY,
     MANIFEST_PATH,
+    PYTHON,
+    PROJECT_RUNTIME,
     REPO,
-    clean_cdk_venv,
+    build_image_layout,
+    cdk_only_venv,
     clean_env,
     make_config,
     manifest_dict,
@@ -47,6 +55,7 @@ from harness import (
 
 IMAGE_ROOT = "/airbyte/integration_code"
 IMAGE_MANIFEST = f"{IMAGE_ROOT}/source_declarative_manifest/manifest.yaml"
+RUNTIMES = [IMAGE_RUNTIME, PROJECT_RUNTIME]
 
 
 @pytest.fixture(scope="module")
@@ -68,10 +77,13 @@ def reference(env):
     return records
 
 
-@pytest.fixture(scope="module")
-def cdk_only():
-    """bin/ of a venv with only airbyte-cdk; checked to really lack this project."""
-    venv = clean_cdk_venv()
+@pytest.fixture(scope="module", params=RUNTIMES, ids=[r.label for r in RUNTIMES])
+def cdk_only(request):
+    """bin/ of a venv with only airbyte-cdk, per runtime; checked to really lack this project."""
+    try:
+        venv = cdk_only_venv(request.param)
+    except LookupError as missing:
+        pytest.skip(str(missing))
     probe = run_command([str(venv / "bin" / "python"), "-c", "import source_snipeit"], cwd=venv, env=clean_env())
     assert probe.returncode != 0 and "No module named 'source_snipeit'" in probe.stderr, probe.stderr
     return venv / "bin"
@@ -140,67 +152,52 @@ def test_sdm_injected_components_checksum_is_enforced(cdk_only, env, tmp_path):
 
 
 # --------------------------------------------------------------------------------------------------------------
-# The image layout the Dockerfile builds, run through the base image's local-manifest path
+# The image Airbyte's manifest-only template builds from a clean checkout, run through the base image's handler
 # --------------------------------------------------------------------------------------------------------------
-
-
-def _dockerfile_recipe():
-    text = (REPO / "Dockerfile").read_text()
-    workdir = re.findall(r"^WORKDIR\s+(\S+)", text, re.M)
-    copies = dict((dst, src) for src, dst in re.findall(r"^COPY\s+(?:--\S+\s+)*(\S+)\s+(\S+)\s*$", text, re.M))
-    return text, workdir, copies
 
 
 def _cdk_sdm_dir(cdk_only: Path) -> Path:
     return next((cdk_only.parent / "lib").glob("python3*/site-packages/airbyte_cdk/cli/source_declarative_manifest"))
 
 
-def test_dockerfile_copies_the_committed_files_unchanged_to_the_local_manifest_path(cdk_only):
+def test_the_base_image_takes_the_local_manifest_path_for_the_templates_layout(cdk_only):
+    """What the layout test below relies on, read from the CDK's own handler (the base image's run.py)."""
     run_src = (_cdk_sdm_dir(cdk_only) / "_run.py").read_text()
     assert IMAGE_MANIFEST in run_src, "the CDK no longer switches to local-manifest mode on that path"
     assert 'path_to_yaml="manifest.yaml"' in run_src
-    text, workdir, copies = _dockerfile_recipe()
-    assert workdir and workdir[-1] == IMAGE_ROOT, workdir
-    abs_copies = {str(Path(workdir[-1]) / dst): src for dst, src in copies.items()}
-    assert abs_copies.get(IMAGE_MANIFEST) == "manifest.yaml", copies
-    assert abs_copies.get(f"{IMAGE_ROOT}/source_declarative_manifest/components.py") == \
-        "components.py", copies
-    # No rewriting step: the committed class names are the ones the image resolves.
-    assert not re.search(r"^\s*RUN\b.*\bsed\b", text, re.M), "the Dockerfile rewrites files"
-    # Bundled components are trusted: the image must not turn on code injection through the config.
-    assert not re.search(r"^ENV\s+.*AIRBYTE_ENABLE_UNSAFE_CODE", text, re.M)
 
 
-def test_image_layout_reads_same_records_as_main_py(cdk_only, env, reference, tmp_path):
-    """Rebuild /airbyte/integration_code under tmp from the Dockerfile's COPY lines plus the base image's own files
-    (main.py, source_declarative_manifest/{__init__,run}.py, spec.json as in the CDK's Dockerfile), then run the base
-    image's local-manifest handler with the CDK-only interpreter, from another cwd, without AIRBYTE_ENABLE_UNSAFE_CODE."""
-    _, _, copies = _dockerfile_recipe()
-    root = tmp_path / "integration_code"
-    pkg = root / "source_declarative_manifest"
-    pkg.mkdir(parents=True)
-    (pkg / "__init__.py").write_text("")
-    shutil.copy(_cdk_sdm_dir(cdk_only) / "_run.py", pkg / "run.py")
-    shutil.copy(_cdk_sdm_dir(cdk_only) / "spec.json", pkg / "spec.json")
-    for dst, src in copies.items():
-        shutil.copy(REPO / src, root / dst)
-    # The base image's main.py calls run(), which picks local-manifest mode when IMAGE_MANIFEST exists; that path
-    # is absolute, so call the same handler directly.
-    (root / "main.py").write_text(
-        "import sys\nfrom source_declarative_manifest.run import handle_local_manifest_command\n"
-        "handle_local_manifest_command(sys.argv[1:])\n"
-    )
-    elsewhere = tmp_path / "cwd"
-    elsewhere.mkdir()
-    python = str(cdk_only / "python")
+def test_the_template_layout_of_a_clean_checkout_reads_the_same_records_as_main_py(cdk_only, env, reference, tmp_path):
+    """Clone the repository (what CI and Airbyte's build see), lay it out as the template does (root manifest.yaml and
+    components.py into source_declarative_manifest/, the base image's main.py and run.py), then run the base image's
+    local-manifest handler with the CDK-only interpreter from the image's WORKDIR, without AIRBYTE_ENABLE_UNSAFE_CODE:
+    every stream's records equal main.py's."""
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(REPO), str(clone)], check=True, timeout=120)
+    for name in ("manifest.yaml", "components.py"):  # the working tree's, so that uncommitted edits are tested too
+        shutil.copy(REPO / name, clone / name)
+    root = build_image_layout(tmp_path / "image", cdk_only.parent, repo=clone)
+    assert (root / "source_declarative_manifest" / "components.py").read_bytes() == COMPONENTS_PATH.read_bytes()
     args = write_read_inputs(tmp_path / "inputs", env["config"], streams=ALL_STREAMS)
-    result = run_command([python, str(root / "main.py"), *args], cwd=elsewhere, env=clean_env())
+    python = str(cdk_only / "python")
+    result = run_command([python, str(root / "main.py"), *args], cwd=root, env=clean_env())
     assert result.ok, result.describe()
     assert result.canonical_records() == reference
-    spec = run_command([python, str(root / "main.py"), "spec"], cwd=elsewhere, env=clean_env())
+    spec = run_command([python, str(root / "main.py"), "spec"], cwd=root, env=clean_env())
     specs = spec.of_type("SPEC")
     assert spec.returncode == 0 and len(specs) == 1, spec.describe()
-    assert specs[0]["spec"]["connectionSpecification"] == manifest_dict()["spec"]["connection_specification"]
+    main_spec = run_command([PYTHON, MAIN_PY, "spec"], cwd=tmp_path, env=clean_env()).of_type("SPEC")
+    assert specs[0]["spec"] == main_spec[0]["spec"]
+    assert set(specs[0]["spec"]["connectionSpecification"]["properties"]) == \
+        set(manifest_dict()["spec"]["connection_specification"]["properties"])
+
+
+def test_metadata_pins_the_base_image_by_digest_and_the_image_runtime_is_its_cdk():
+    import harness
+
+    image = harness.base_image()
+    assert re.fullmatch(r"docker\.io/airbyte/source-declarative-manifest:\d+\.\d+\.\d+@sha256:[0-9a-f]{64}", image), image
+    assert IMAGE_RUNTIME.python == "3.13" and image.startswith(f"docker.io/airbyte/source-declarative-manifest:{IMAGE_RUNTIME.cdk}@")
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -216,7 +213,7 @@ def _validate(manifest: dict) -> None:
     from airbyte_cdk.sources.declarative.parsers.manifest_component_transformer import ManifestComponentTransformer
     from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import ManifestReferenceResolver
 
-    from source_snipeit.run import register_components
+    from source_snipeit.layout import install
 
     schema = yaml.safe_load(
         (Path(__import__("airbyte_cdk").__file__).parent / "sources/declarative/declarative_component_schema.yaml")
@@ -228,7 +225,7 @@ def _validate(manifest: dict) -> None:
     propagated = ManifestComponentTransformer().propagate_types_and_parameters("", resolved, {})
     validate_manifest(propagated, schema)
     # And the CDK's own path (validation in the constructor), which also builds every component.
-    register_components()
+    install()
     ConcurrentDeclarativeSource(source_config=copy.deepcopy(manifest), config=None, catalog=None, state=None)
 
 

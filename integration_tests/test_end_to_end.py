@@ -199,12 +199,16 @@ def test_timezone_mismatch_is_detectable(start_emulator, read):
                if truth[r["id"]]["updated_at"])
 
 
-def test_european_number_format(start_emulator, read):
-    emu = start_emulator(number_format="1.234,56")
-    result = read(make_config(emu, number_format="1.234,56"), streams=["hardware"])
+@pytest.mark.parametrize("digit_separator", ["1,234.56", "1.234,56"])
+def test_money_in_either_digit_separator_is_the_stored_value_without_configuration(start_emulator, read, digit_separator):
+    emu = start_emulator(number_format=digit_separator)
+    result = read(make_config(emu), streams=["hardware"])  # the config says nothing of money
     assert_complete(emu, result, ["hardware"])
-    costs = [r["purchase_cost"] for r in result.rows("hardware") if r.get("purchase_cost")]
-    assert any(c >= 1000 for c in costs), "dataset should hold costs with a thousands separator"
+    truth = visible_truth(emu, "hardware")
+    costs = {r["id"]: r.get("purchase_cost") for r in result.rows("hardware")}
+    assert any((c or 0) >= 1000 for c in costs.values()), "dataset should hold costs with a thousands separator"
+    assert costs == {i: (float(t["purchase_cost"]) if t.get("purchase_cost") is not None else None)
+                     for i, t in truth.items()}
     assert not any(r.get("_snipeit_unparsed") for r in result.rows("hardware"))
 
 

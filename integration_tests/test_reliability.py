@@ -139,7 +139,8 @@ FAULTS: Dict[str, Dict[str, Any]] = {
 }
 FATAL = {"error200"}
 FAULT_BOUND_SECONDS = 60.0  # a read with one fault per stream must end (either way) within this
-STALL_FOREVER_BOUND = 100.0  # the requester gives up on a silent server after 60 s (read_timeout_in_seconds), then retries
+STALL_FOREVER_BOUND = 150.0  # the requester gives up on a silent server after 60 s (read_timeout_in_seconds), then
+# retries; the rest is margin for a loaded machine (the fault matrix runs six reads at once): an hour is what it guards
 
 _CAP_WRAPPER = """
 import os, sys
@@ -635,7 +636,6 @@ CONFIG_CASES = [
     ("page-size-501", {"page_size": 501}, ["page_size"]),
     ("page-size-abc", {"page_size": "abc"}, ["page_size"]),
     ("unknown-timezone", {"timezone": "Mars/Olympus_Mons"}, ["timezone", "Mars/Olympus_Mons"]),
-    ("unknown-number-format", {"number_format": "1 234,56"}, ["number_format"]),
 ]
 # cases that need a server: (case id, server key or callable -> base_url, extra overrides, words)
 REMOTE_CASES = [

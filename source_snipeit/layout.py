@@ -21,6 +21,7 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any, Mapping, Optional
 
 import airbyte_cdk.cli.source_declarative_manifest as cdk_sdm
 
@@ -72,3 +73,9 @@ def image_run_module() -> ModuleType:
     """``source_declarative_manifest.run`` as the image has it: the CDK's local-manifest handler."""
     install()
     return sys.modules[f"{PACKAGE}.run"]
+
+
+def image_source(config: Optional[Mapping[str, Any]] = None, catalog: Any = None, state: Any = None) -> Any:
+    """The source the image's handler builds from the command line's files (``SourceLocalYaml``), built from values:
+    what tests and tools hand to the CDK's entrypoint in-process."""
+    return image_run_module().SourceLocalYaml(catalog=catalog, config=config, state=state)

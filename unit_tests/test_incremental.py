@@ -1,13 +1,19 @@
 """Incremental: newest first where the API can sort by updated_at, stop at the state, never lose a row."""
 
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import pytest
 import requests_mock
 
+from airbyte_cdk.test.entrypoint_wrapper import read
 from airbyte_cdk.test.state_builder import StateBuilder
 
 from airbyte_cdk.models import SyncMode
 
-from unit_tests.conftest import (list_url, make_config, mock_page, page, records_of, rows_like, run_read,
-                                 state_for)
+from source_snipeit.run import SourceSnipeit
+from unit_tests.conftest import (API, catalog_for, list_url, make_config, mock_page, page, records_of, rows_like,
+                                 run_read, state_for)
 
 
 def stamped(stream, ids_and_times):
@@ -164,7 +170,7 @@ def test_always_full_refresh_streams_naming_an_unknown_stream_is_a_config_error(
         output = run_read("companies", make_config(always_full_refresh_streams=["hardwares"]),
                           state=state_for("companies", "2025-01-01T00:00:00Z"), expect_failure=True)
     message = " ".join(e.trace.error.message for e in output.errors)
-    assert "'hardwares' is not one of" in message and records_of(output) == []
+    assert "always_full_refresh_streams names 'hardwares'" in message and records_of(output) == []
 
 
 def test_streams_the_api_cannot_sort_by_updated_at_are_read_in_full_and_filtered():
@@ -234,3 +240,64 @@ def test_rows_deleted_during_a_newest_first_read_fall_back_to_a_full_read():
         mock_page(m, "models", 2, page(by_id[2:5], total=5), limit=3)
         output = run_read("models", make_config(page_size=3), state=state_for("models", "2025-03-01T23:59:59Z"))
     assert sorted(r["id"] for r in records_of(output)) == [2, 3, 4, 5]
+
+
+# -- a state later than the instance's clock ---------------------------------------------------------------
+
+def http_date(moment: "datetime") -> dict:
+    return {"Date": format_datetime(moment.astimezone(timezone.utc), usegmt=True)}
+
+
+@pytest.mark.parametrize("stream, newest_first", [("companies", True), ("departments", False)])
+def test_a_state_later_than_the_instance_clock_is_read_as_if_there_were_none(stream, newest_first):
+    # a hand-edited state, a clock or time-zone mistake: no row can be newer than 2099
+    server_now = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=5)
+    rows = stamped(stream, [(1, "2024-12-01 08:00:00"), (2, "2025-02-01 09:00:00")])
+    newest = max(r["updated_at"]["datetime"] for r in rows).replace(" ", "T") + "Z"
+    with requests_mock.Mocker() as m:
+        clock = m.get(f"{API}/version", json={"version": "v8.1.4"}, headers=http_date(server_now))
+        mock_page(m, stream, 0, page(rows), headers=http_date(server_now))  # read in full: sort=id
+        if newest_first:
+            mock_page(m, stream, 0, page(list(reversed(rows))), headers=http_date(server_now),
+                      sort="updated_at", order="desc")
+        output = run_read(stream, state=state_for(stream, "2099-01-01T00:00:00Z"))
+    assert sorted(r["id"] for r in records_of(output)) == [1, 2]
+    assert cursor_of(output, stream) == newest  # the state comes back to the newest row read
+    warnings = [l.log.message for l in output.logs if "later than the instance's clock" in l.log.message]
+    assert len(warnings) == 1 and f"Stream {stream}:" in warnings[0] and "2099-01-01T00:00:00Z" in warnings[0]
+    assert clock.call_count == 1
+
+
+def test_a_recent_state_asks_the_instance_clock_once_per_sync_and_is_kept():
+    server_now = datetime.now(timezone.utc).replace(microsecond=0)
+    state = (server_now - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    newer = (server_now - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")
+    older = (server_now - timedelta(hours=3)).strftime("%Y-%m-%d %H:%M:%S")
+    streams = ("companies", "locations")
+    config = make_config()
+    catalog = catalog_for(*streams, sync_mode=SyncMode.incremental)
+    states = StateBuilder()
+    for stream in streams:
+        states = states.with_stream_state(stream, {"updated_at_datetime": state})
+    with requests_mock.Mocker() as m:
+        clock = m.get(f"{API}/version", json={"version": "v8.1.4"}, headers=http_date(server_now))
+        for stream in streams:
+            mock_page(m, stream, 0, page(stamped(stream, [(2, newer), (1, older)])), headers=http_date(server_now),
+                      sort="updated_at", order="desc")
+        output = read(SourceSnipeit(catalog=catalog, config=config, state=states.build()), config, catalog,
+                      states.build())
+    assert sorted((r.record.stream, r.record.data["id"]) for r in output.records) == [("companies", 2), ("locations", 2)]
+    assert clock.call_count == 1  # one clock for the sync, not one per stream
+    assert not [l for l in output.logs if "later than" in l.log.message]
+
+
+def test_a_state_later_than_an_instance_clock_far_behind_fails_the_stream_naming_it():
+    # this machine's clock says the state is old; the instance's clock (its Date header) is years behind it
+    rows = stamped("companies", [(1, "2023-12-01 08:00:00")])
+    with requests_mock.Mocker() as m:
+        mock_page(m, "companies", 0, page(rows), headers={"Date": "Mon, 01 Jan 2024 00:00:00 GMT"},
+                  sort="updated_at", order="desc")
+        output = run_read("companies", state=state_for("companies", "2025-01-01T00:00:00Z"), expect_failure=True)
+    errors = " ".join(e.trace.error.message for e in output.errors)
+    assert "Stream companies" in errors and "2025-01-01T00:00:00Z" in errors and "2024-01-01T00:00:00Z" in errors
+    assert "Reset the stream's state" in errors

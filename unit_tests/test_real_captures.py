@@ -26,8 +26,8 @@ CAPTURES = Path(__file__).resolve().parent.parent / "captures" / "real-snipeit"
 STORED = json.loads((CAPTURES / "_stored_values.json").read_text())
 
 
-def body_of(name: str) -> Any:
-    return json.loads((CAPTURES / f"{name}.json").read_text())["body"]
+def body_of(name: str, folder: str = "") -> Any:
+    return json.loads((CAPTURES / folder / f"{name}.json").read_text())["body"]
 
 
 # capture file -> (stream, the pass it belongs to, extra config). The pass is the filter the connector sends for
@@ -69,6 +69,30 @@ LIST_CAPTURES: Dict[str, Tuple[str, Mapping[str, str], Mapping[str, Any]]] = {
     "fieldsets": ("fieldsets", {}, {}),
     "activity": ("activity", {}, {}),
 }
+# Two more real instances (issue 20): a v8.1.4 with full multiple companies support, m/d/Y, h:iA and
+# America/Los_Angeles, and a v7.1.17 with the digit separator 1.234,56, d.m.Y, H:i and Asia/Kolkata. Their list
+# captures, by folder; the config says nothing of money or date formats (the rows tell them).
+FOLDER_CAPTURES: Dict[str, Dict[str, Tuple[str, Mapping[str, str], Mapping[str, Any]]]] = {
+    "fmcs-mdY": {
+        "activity_notes": ("activity", {}, {}),
+        "activity_by_id_desc": ("activity", {}, {}),
+        "hardware_mdY": ("hardware", {}, {}),
+        "hardware_autolink_note": ("hardware", {}, {}),  # GET /hardware/2382: one asset, served as a list of one
+        "hardware_company_2_viewer": ("hardware", {}, {}),
+        "hardware_assets_view_only": ("hardware", {}, {}),
+        "companies_company_2_viewer": ("companies", {}, {}),
+    },
+    "v7-eu": {
+        "accessories": ("accessories", {}, {}),
+        "components": ("components", {}, {}),
+        "groups": ("groups", {}, {}),
+        "hardware_eu_money": ("hardware", {}, {}),
+        "license_seats": ("license_seats", {}, {}),
+        "licenses": ("licenses", {}, {}),
+        "maintenances": ("maintenances", {}, {}),
+    },
+}
+FOLDER_CONFIG = {"fmcs-mdY": {"timezone": "America/Los_Angeles"}, "v7-eu": {"timezone": "Asia/Kolkata"}}
 RESOURCE = {"status_labels": "statuslabels", "activity": "reports/activity", "license_seats": "licenses"}
 PAGE_SIZE = 3  # small pages, so even these captures are read in several requests with the one-row overlap
 
@@ -82,6 +106,15 @@ def every_captured_list() -> List[str]:
 
 def test_every_captured_list_endpoint_is_replayed():
     assert sorted(LIST_CAPTURES) == every_captured_list()
+
+
+@pytest.mark.parametrize("folder", sorted(FOLDER_CAPTURES))
+def test_every_captured_row_of_the_other_instances_is_replayed(folder):
+    # every capture with rows (a list, or one asset); the others are refusals and /users/me, /version (check)
+    with_rows = sorted(p.stem for p in (CAPTURES / folder).glob("*.json") if not p.stem.startswith("_")
+                       and isinstance(body_of(p.stem, folder), dict)
+                       and ("rows" in body_of(p.stem, folder) or "asset_tag" in body_of(p.stem, folder)))
+    assert with_rows and sorted(FOLDER_CAPTURES[folder]) == with_rows
 
 
 class FakeSnipeIt:
@@ -115,13 +148,20 @@ class FakeSnipeIt:
         return {"total": len(rows), "rows": rows[offset:offset + limit]}
 
 
-def replay(capture: str, fake: Optional[FakeSnipeIt] = None, **config: Any):
+def captured_rows(capture: str, folder: str = "") -> List[Dict[str, Any]]:
+    body = body_of(capture, folder)
+    return body["rows"] if "rows" in body else [body]  # a single row (GET /hardware/2382) is served as a list of one
+
+
+def replay(capture: str, fake: Optional[FakeSnipeIt] = None, folder: str = "", **config: Any):
     """Read the capture's stream with only the capture's rows on the server; returns (records, output, fake)."""
-    stream, pass_filter, extra = LIST_CAPTURES[capture]
+    stream, pass_filter, extra = (FOLDER_CAPTURES[folder] if folder else LIST_CAPTURES)[capture]
     fake = fake or FakeSnipeIt()
-    rows = body_of(capture)["rows"]
+    if folder:  # no /fields of these instances was captured: their custom fields stay in custom_fields
+        fake.add("fields", [])
+    rows = captured_rows(capture, folder)
     if stream == "license_seats":
-        fake.add("licenses", body_of("licenses")["rows"])
+        fake.add("licenses", body_of("licenses", folder)["rows"])
         fake.add("licenses/1/seats", rows)
     else:
         fake.add(RESOURCE.get(stream, stream), rows, **pass_filter)
@@ -162,6 +202,8 @@ def expected_column(column: str, stored: Any) -> Tuple[str, Any]:
         return column, float(stored)
     if column == "purchase_date":
         return "purchase_date_date", stored
+    if column == "notes":  # Markdown (Parsedown): a typed entity reads back as its character, docs/snipeit.md "Notes"
+        return column, markdown_as_read_back(stored)
     if column in ("created_at", "updated_at"):  # naive in APP_TIMEZONE (UTC in these captures)
         assert STORED["app_timezone"] == "UTC"
         return f"{column}_datetime", stored.replace(" ", "T") + "Z"
@@ -172,6 +214,13 @@ def expected_column(column: str, stored: Any) -> Tuple[str, Any]:
         if field["format"] == "boolean":
             return column, stored == "1"
     return column, stored
+
+
+def markdown_as_read_back(stored: str) -> str:
+    """What a Markdown column can hold for a stored note: Parsedown renders a typed "&amp;" (or "&lt;", "&gt;",
+    "&quot;") exactly as the typed character, and the connector reads the character (the reading people type)."""
+    return (stored.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
+            if "&" in stored else stored)
 
 
 @pytest.mark.parametrize("capture", ["hardware_tricky", "models", "users_tricky"])
@@ -206,7 +255,9 @@ def test_notes_come_back_as_the_markdown_the_user_typed():
     notes = {r["id"]: r.get("notes") for r in records}
     assert notes[2598] == "**bold** note with [a link](http://example.com/?a=1&b=2)"
     assert notes[2600] == "Line 1\nLine 2 & <b>x</b>"
-    assert notes[2602] == "A&amp;B literal"  # an entity the user typed stays as typed
+    # stored "A&amp;B literal": Parsedown renders a typed "&amp;" as it renders a typed "&" ("A&amp;B"); the reading
+    # people type is chosen (issue 20, docs/snipeit.md "Notes"), so this rare literal entity comes back as "&"
+    assert notes[2602] == "A&B literal"
 
 
 def test_custom_date_fields_are_iso_dates_learned_from_the_rows_display_format():
@@ -242,9 +293,17 @@ JSON_TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": 
 
 @pytest.mark.parametrize("capture", sorted(LIST_CAPTURES))
 def test_captured_list_is_read_without_unparsed_values_or_emptied_columns(capture):
-    stream = LIST_CAPTURES[capture][0]
-    records, output, fake = replay(capture)
-    rows = body_of(capture)["rows"]
+    assert_read_whole(capture)
+
+
+# Columns a stream's rows carry that are not written, on purpose (v7 seats: "Seat N", numbered by position in the page)
+NOT_WRITTEN = {"license_seats": {"name"}}
+
+
+def assert_read_whole(capture: str, folder: str = "") -> None:
+    stream = (FOLDER_CAPTURES[folder] if folder else LIST_CAPTURES)[capture][0]
+    records, output, fake = replay(capture, folder=folder, **(FOLDER_CONFIG.get(folder, {})))
+    rows = captured_rows(capture, folder)
     assert not output.errors, output.errors
     assert len(records) == len(rows)
     assert all(f"limit={PAGE_SIZE}" in r for r in fake.requests if not r.startswith("fields"))
@@ -256,7 +315,10 @@ def test_captured_list_is_read_without_unparsed_values_or_emptied_columns(captur
         if record.get("_snipeit_unparsed"):
             problems.append(f"id {row['id']}: _snipeit_unparsed {record['_snipeit_unparsed']}")
         for column, value in sent_columns(row, properties).items():
-            if value is None and column not in properties:  # a null reference or date object: its columns
+            if column in NOT_WRITTEN.get(stream, ()):
+                if column in record:
+                    problems.append(f"{column} (sent {value!r}) is written")
+            elif value is None and column not in properties:  # a null reference or date object: its columns
                 if not any(p.startswith(column + "_") for p in properties):
                     problems.append(f"{column} (sent null) is not a column of the {stream} schema")
                 elif column in record:
@@ -271,7 +333,7 @@ def test_captured_list_is_read_without_unparsed_values_or_emptied_columns(captur
             if value is not None and wanted and (not isinstance(value, wanted) or
                                                  (isinstance(value, bool) and bool not in wanted)):
                 problems.append(f"id {row['id']} {column}: {value!r} is not {types}")
-        if stream == "hardware":
+        if stream == "hardware" and not folder:  # the custom-field columns of this instance's /fields
             for spec in (row.get("custom_fields") or {}).values():
                 if spec.get("value") not in (None, "", "ENCRYPTED") and record.get(spec["field"]) is None:
                     problems.append(f"id {row['id']} custom field {spec['field']}: sent {spec['value']!r}, came out null")
@@ -538,7 +600,8 @@ def test_bare_escaped_notes_are_unescaped_and_markdown_notes_converted(stream, r
     with requests_mock.Mocker() as m:
         m.get(re.compile(re.escape(API) + "/.*"), json=fake)
         [record] = records_of(run_read(stream, make_config()))
-    expected = {"status_labels": "Don't <b> &amp;", "companies": "Don&#039;t <b> &amp;amp;"}[stream]
+    # Markdown: "&amp;" is a typed "&" (Parsedown writes no "&#039;": typed, kept); e(): every entity unescaped once
+    expected = {"status_labels": "Don't <b> &amp;", "companies": "Don&#039;t <b> &amp;"}[stream]
     assert record["notes"] == expected
 
 
@@ -549,3 +612,113 @@ def test_check_accepts_snipeits_error_envelope_from_an_instance_without_users_me
         m.get(re.compile(re.escape(API) + "/(?!users/me).*"), json={"total": 0, "rows": []})
         output = run_check(make_config())
     assert [m.connectionStatus.status.value for m in output.get_message_iterator() if m.connectionStatus] == ["SUCCEEDED"]
+
+
+# -- the other two real instances: fmcs-mdY (v8.1.4) and v7-eu (v7.1.17), against what their databases store -----
+
+FOLDER_STORED = {folder: json.loads((CAPTURES / folder / "_stored_values.json").read_text()) for folder in FOLDER_CAPTURES}
+
+
+@pytest.mark.parametrize("folder, capture", [(f, c) for f in sorted(FOLDER_CAPTURES) for c in sorted(FOLDER_CAPTURES[f])])
+def test_the_other_instances_lists_are_read_without_unparsed_values_or_emptied_columns(folder, capture):
+    assert_read_whole(capture, folder)
+
+
+def read_folder(folder: str, capture: str) -> Tuple[Dict[int, Dict[str, Any]], Any]:
+    records, output, _ = replay(capture, folder=folder, **FOLDER_CONFIG[folder])
+    assert not output.errors, output.errors
+    return {r["id"]: r for r in records}, output
+
+
+def test_activity_notes_hold_what_the_database_stores():
+    # the API sends "c&amp;o &lt;note&gt;" for the stored "c&o <note>" (ActionlogsTransformer: Parsedown's line())
+    stored = FOLDER_STORED["fmcs-mdY"]["action_logs_note"]
+    by_id, _ = read_folder("fmcs-mdY", "activity_notes")
+    assert stored and {i: by_id[int(i)]["note"] for i in stored} == stored
+
+
+def test_a_bare_url_parsedown_autolinked_comes_back_as_typed():
+    stored = FOLDER_STORED["fmcs-mdY"]["assets_notes"]
+    by_id, _ = read_folder("fmcs-mdY", "hardware_autolink_note")
+    assert stored and {i: by_id[int(i)]["notes"] for i in stored} == stored
+
+
+def test_money_in_the_other_digit_separator_holds_what_the_database_stores_without_configuration():
+    stored = FOLDER_STORED["v7-eu"]
+    assert stored["settings"]["digit_separator"] == "1.234,56"
+    for capture, key in (("hardware_eu_money", "assets_purchase_cost"), ("licenses", "licenses_purchase_cost")):
+        by_id, output = read_folder("v7-eu", capture)
+        assert {i: by_id[int(i)]["purchase_cost"] for i in stored[key]} == {i: float(v) for i, v in stored[key].items()}
+        assert not [l for l in output.logs if "number_format" in l.log.message or "_snipeit_unparsed" in l.log.message]
+
+
+def test_every_money_cell_of_the_v7_instance_is_its_value_in_the_other_separator():
+    # each captured cell, read back into the separator the instance prints (1.234,56): the same text again
+    compared = 0
+    for capture, (stream, _, _) in FOLDER_CAPTURES["v7-eu"].items():
+        by_id, _ = read_folder("v7-eu", capture)
+        for row in captured_rows(capture, "v7-eu"):
+            for column in ("purchase_cost", "book_value", "cost"):
+                if isinstance(row.get(column), str) and row[column]:
+                    as_printed = f"{by_id[row['id']][column]:,.2f}".translate(str.maketrans(",.", ".,"))
+                    assert as_printed == row[column], (capture, row["id"], column)
+                    compared += 1
+    assert compared >= 15
+
+
+def stored_json_text(value: str) -> Any:
+    """A JSON text column as _stored_values.json shows it (the MySQL client's batch output doubles each backslash):
+    the v7 group's permissions are stored as a JSON string holding the JSON object."""
+    text = json.loads(value.replace("\\\\", "\\"))
+    return json.loads(text) if isinstance(text, str) else text
+
+
+def test_v7_group_permissions_sent_as_a_json_string_are_the_stored_object():
+    stored = FOLDER_STORED["v7-eu"]["groups_permissions"]
+    by_id, _ = read_folder("v7-eu", "groups")
+    expected = {i: stored_json_text(v) for i, v in stored.items()}
+    assert all(isinstance(v, dict) and v for v in expected.values())
+    assert {i: by_id[int(i)]["permissions"] for i in stored} == expected
+
+
+def test_v8_group_permissions_object_is_kept():
+    records, _, _ = replay("groups")
+    assert records and [r["permissions"] for r in records] == [row["permissions"] for row in body_of("groups")["rows"]]
+
+
+def test_v7_license_seats_without_updated_at_and_with_positional_names_are_read_whole():
+    rows = captured_rows("license_seats", "v7-eu")
+    assert all("updated_at" not in r and r["name"].startswith("Seat ") for r in rows)  # the v7 shape
+    by_id, _ = read_folder("v7-eu", "license_seats")
+    assert sorted(by_id) == sorted(r["id"] for r in rows)
+    for record in by_id.values():
+        assert record.get("updated_at_datetime") is None  # not sent by v7: null, not a failure
+        assert "name" not in record  # "Seat N" is the seat's position in the page served, not stored
+
+
+def test_v8_columns_missing_on_v7_are_null_and_read_does_not_fail():
+    for capture, missing in (("accessories", ("min_amt", "remaining")), ("licenses", ("remaining",))):
+        rows = captured_rows(capture, "v7-eu")
+        assert all(column not in row for row in rows for column in missing)  # the v7 shape
+        by_id, _ = read_folder("v7-eu", capture)
+        assert len(by_id) == len(rows) and all(r.get(c) is None for r in by_id.values() for c in missing)
+
+
+def test_notes_rendered_by_parsedown_come_back_as_the_markdown_typed_on_both_versions():
+    # the same note was typed on both instances; each stream renders it with Parsedown's line()
+    expected = ("**Bold** and `inline code` for A&B, a literal & here\nsecond line\n\n- item one\n"
+                '- item [docs](https://example.com/a?x=1&y=2 "Title & more")\n\n1. first\n2. second')
+    by_id, _ = read_folder("fmcs-mdY", "companies_company_2_viewer")
+    assert by_id[9]["notes"] == expected
+    for capture, row_id in (("components", 5), ("maintenances", 1)):
+        by_id, _ = read_folder("v7-eu", capture)
+        assert by_id[row_id]["notes"] == expected
+    by_id, _ = read_folder("v7-eu", "accessories")
+    assert by_id[5]["notes"] == "Plain A&B and R&D only"
+
+
+def test_timestamps_of_the_other_instances_are_their_time_zones_wall_clock_in_utc():
+    by_id, _ = read_folder("fmcs-mdY", "hardware_mdY")  # America/Los_Angeles, PST (UTC-8) in December
+    assert by_id[1]["created_at_datetime"] == "2026-12-07T11:32:49Z"  # sent "2026-12-07 03:32:49"
+    by_id, _ = read_folder("v7-eu", "hardware_eu_money")  # Asia/Kolkata, UTC+05:30
+    assert by_id[1]["created_at_datetime"] == "2026-12-07T12:24:17Z"  # sent "2026-12-07 17:54:17"

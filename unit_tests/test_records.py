@@ -1,11 +1,13 @@
 """Row shape: flattened, unescaped, typed, converted to UTC; nothing presentation-only, nothing lost."""
 
 import json
+from pathlib import Path
 
 import pytest
 import requests_mock
+import yaml
 
-from unit_tests.conftest import fixture_row, make_config, mock_page, page, records_of, run_read
+from unit_tests.conftest import API, fixture_row, make_config, mock_page, page, records_of, run_read
 
 STREAM_RESOURCE = {
     "hardware": "hardware", "users": "users", "companies": "companies", "locations": "locations",
@@ -98,16 +100,70 @@ def test_naive_timestamps_are_converted_from_the_instance_time_zone():
     assert record["purchase_date_date"] == "2024-01-15"  # dates are not shifted
 
 
-@pytest.mark.parametrize("number_format, cost, expected", [
-    ("1,234.56", "2,499.00", 2499.0),
-    ("1,234.56", "9999.99", 9999.99),
-    ("1.234,56", "2.297,10", 2297.1),
-    ("1.234,56", "1.234.567,89", 1234567.89),
-])
-def test_money_is_parsed_in_the_instance_number_format(number_format, cost, expected):
-    row = fixture_row("hardware")
-    row["purchase_cost"] = cost
-    assert read_one("hardware", row, number_format=number_format)["purchase_cost"] == expected
+# -- money: both digit separators, the config silent --------------------------------------------------------
+
+CAPTURES = Path(__file__).resolve().parent.parent / "captures" / "real-snipeit"
+MANIFEST = yaml.safe_load((Path(__file__).resolve().parent.parent / "manifest.yaml").read_text())
+# Every money column of every stream: the manifest's number columns (not plain_number's "1234.56")
+MONEY_COLUMNS = sorted((stream, column) for stream, schema in MANIFEST["schemas"].items()
+                       for column, prop in schema["properties"].items()
+                       if prop.get("$ref") == "#/definitions/types/number")
+MONEY_RESOURCE = {"hardware": "hardware", "licenses": "licenses", "accessories": "accessories",
+                  "consumables": "consumables", "components": "components", "maintenances": "maintenances"}
+# As Helper::formatCurrencyOutput prints a stored decimal: number_format($x, 2, ...) in each digit separator
+# (the values of issue 20 and the v7-eu capture), with what the database stores for it.
+MONEY_AS_SENT = [("1.856,10", "1856.10"), ("0,50", "0.50"), ("16,98", "16.98"), ("17.425,02", "17425.02"),
+                 ("880,05", "880.05"), ("4.552.289,69", "4552289.69"), ("2,499.00", "2499.00"), ("0.50", "0.50"),
+                 ("1,234,567.89", "1234567.89"), ("-1,234.56", "-1234.56"), ("-0,50", "-0.50")]
+
+
+def read_money_row(stream: str, column: str, sent, **config):
+    """The stream's first captured row with ``column`` set to ``sent``, read with a config that says nothing of money."""
+    row = json.loads((CAPTURES / f"{stream}.json").read_text())["body"]["rows"][0]
+    row[column] = sent
+    resource = MONEY_RESOURCE[stream]
+    with requests_mock.Mocker() as m:
+        m.get(f"{API}/fields", json=page([]))
+        if stream == "hardware":
+            mock_page(m, resource, 0, page([]), status="Archived")
+        mock_page(m, resource, 0, page([row]))
+        output = run_read(stream, make_config(**config))
+    [record] = records_of(output)
+    return record, output
+
+
+def test_every_money_column_is_covered():
+    assert {stream for stream, _ in MONEY_COLUMNS} == set(MONEY_RESOURCE) and len(MONEY_COLUMNS) == 7
+
+
+@pytest.mark.parametrize("stream, column", MONEY_COLUMNS)
+def test_money_is_read_in_either_digit_separator_without_configuration(stream, column):
+    for sent, stored in MONEY_AS_SENT:
+        record, output = read_money_row(stream, column, sent)
+        assert record[column] == float(stored), (sent, record[column])
+        assert not record.get("_snipeit_unparsed"), sent
+        assert not [l for l in output.logs if l.log.level.name == "WARN" and column in l.log.message], sent
+
+
+@pytest.mark.parametrize("stream, column", MONEY_COLUMNS)
+@pytest.mark.parametrize("sent", ["12.5", "1,234", "1 234,56", "N/A"])
+def test_money_that_fits_neither_separator_is_kept_verbatim_with_a_warning(stream, column, sent):
+    record, output = read_money_row(stream, column, sent)
+    assert record.get(column) is None and record["_snipeit_unparsed"] == {column: sent}
+    warnings = [l.log.message for l in output.logs if f"column {column} got {sent!r}" in l.log.message]
+    assert len(warnings) == 1 and "1,234.56 or 1.234,56" in warnings[0]
+
+
+@pytest.mark.parametrize("number_format", ["1,234.56", "1.234,56", "1 234,56"])
+def test_a_config_that_still_sets_number_format_is_read_with_a_deprecation_warning(number_format, caplog):
+    # the setting is ignored: each value tells its separator, whatever the config says; the normaliser warns once,
+    # when the source is built from the config
+    for sent, stored in (("1.856,10", "1856.10"), ("2,499.00", "2499.00")):
+        caplog.clear()
+        record, output = read_money_row("hardware", "purchase_cost", sent, number_format=number_format)
+        assert record["purchase_cost"] == float(stored)
+        warnings = [r.getMessage() for r in caplog.records if "number_format" in r.getMessage()]
+        assert len(warnings) == 1 and "deprecated" in warnings[0] and not output.errors
 
 
 def test_older_versions_row_shapes_are_read():
@@ -147,8 +203,9 @@ def test_text_is_unescaped_exactly_once_as_html_unescape_does(text):
 
 @pytest.mark.parametrize("rendered, typed", [
     ("Line 2 &amp; &lt;b&gt;x&lt;/b&gt; &quot;q&quot; it's", "Line 2 & <b>x</b> \"q\" it's"),
-    ("A&amp;B literal", "A&amp;B literal"),  # Parsedown leaves a typed entity alone: it stays as typed
-    ("&amp;amp; &amp;lt;", "&amp;amp; &amp;lt;"),  # only a typed "&amp;..." renders like this
+    # Parsedown renders a typed "A&B" and a typed "A&amp;B" alike: read as the one people type (issue 20)
+    ("A&amp;B literal", "A&B literal"), ("R&amp;D, Q&amp;A", "R&D, Q&A"),
+    ("&amp;amp; &amp;lt;", "&amp; &lt;"),  # unescaped once: a typed "&amp;amp;" reads as "&amp;"
     ("caf&eacute; &#039;x&#039;", "caf&eacute; &#039;x&#039;"),  # Parsedown writes neither: the user typed them
     ("a &amp;", "a &"),
     ("<strong>b</strong> <em>i</em> <code>a &amp;&amp; b &lt;c&gt;</code> <del>d</del>", "**b** *i* `a && b <c>` ~~d~~"),
