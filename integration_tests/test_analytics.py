@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -87,7 +88,7 @@ def test_dbt_build_runs_every_model_test_and_hand_made_case(built):
     out = built.models.stdout + built.models.stderr
     assert built.models.returncode == 0, out[-4000:]
     found = next(line for line in out.splitlines() if "Found " in line and " models" in line)
-    assert "33 models" in found and "3 unit tests" in found, found
+    assert "34 models" in found and "3 unit tests" in found, found
     done = next(line for line in out.splitlines() if "Done. PASS=" in line)
     assert "ERROR=0" in done and "SKIP=0" in done, done
     assert built.report.exists()
@@ -95,7 +96,8 @@ def test_dbt_build_runs_every_model_test_and_hand_made_case(built):
                                             "where table_schema = 'analytics'")}
     assert {"asset_inventory", "license_seat_utilisation", "warranty_and_eol_calendar", "audits_due",
             "checkout_history", "asset_book_value", "stock_levels", "counts_by_location", "counts_by_department",
-            "counts_by_company", "counts_by_status"} <= marts
+            "counts_by_company", "counts_by_status", "stream_coverage"} <= marts
+    assert "Freshness: 21 of 21 synced streams" in out
 
 
 def test_models_fail_the_build_when_a_hand_made_case_is_wrong(built, tmp_path):
@@ -147,21 +149,47 @@ def test_models_report_a_missing_file_in_one_line(tmp_path):
 # ------------------------------------------------------------------------------------------------
 
 
-def test_asset_counts_per_status_location_and_company_match_the_emulator(built):
-    hardware = _live(built.ds, "hardware")
-    by_status = dict(_query(built.db, "select status_label_id, asset_count from analytics.counts_by_status"))
-    assert by_status == dict(Counter(h.status_id for h in hardware))
-    by_location = dict(_query(built.db, "select location_id, asset_count from analytics.counts_by_location"))
-    truth_location = Counter(h.location_id for h in hardware if h.location_id is not None)
-    assert by_location == {lid: truth_location.get(lid, 0) for lid in by_location}
-    assert sum(by_location.values()) <= sum(truth_location.values())
-    by_company = dict(_query(built.db, "select company_id, asset_count from analytics.counts_by_company"))
-    truth_company = Counter(h.company_id for h in hardware if h.company_id is not None)
-    assert by_company == {cid: truth_company.get(cid, 0) for cid in built.ds.tables["companies"]}
-    users = _live(built.ds, "users")
-    by_department = dict(_query(built.db, "select department_id, user_count from analytics.counts_by_department"))
-    truth_department = Counter(u.department_id for u in users if u.department_id is not None)
-    assert by_department == {d: truth_department.get(d, 0) for d in built.ds.tables["departments"]}
+def _keyed_counts(db: Path, mart: str, key: str, column: str) -> Dict[object, int]:
+    """A counts mart as {id: n}, with its extra rows under 'none' and 'unknown' (when this column counts any)."""
+    rows = _query(db, f"select {key}_key, {key}_id, {column} from analytics.{mart}")
+    return {(k if k in ("none", "unknown") else i): n for k, i, n in rows if n or k not in ("none", "unknown")}
+
+
+def _expected(keys, live_ids) -> Dict[object, int]:
+    """Counts per id of live_ids (0 when none), plus 'none' (no id) and 'unknown' (an id not live) when non-zero."""
+    counts = Counter("none" if k is None else (k if k in live_ids else "unknown") for k in keys)
+    out = {i: counts.get(i, 0) for i in live_ids}
+    out.update({k: counts[k] for k in ("none", "unknown") if counts.get(k)})
+    return out
+
+
+def test_asset_and_people_counts_count_every_row_once_with_no_and_unknown_groups(built):
+    ds = built.ds
+    hardware, users = _live(ds, "hardware"), _live(ds, "users")
+    live = {res: {r.id for r in _live(ds, res)} for res in ("statuslabels", "locations", "companies", "departments")}
+    by_status = _query(built.db, "select status_key, status_label_id, asset_count from analytics.counts_by_status")
+    assert {(k if k == "unknown" else i): n for k, i, n in by_status} == _expected(
+        [h.status_id for h in hardware], live["statuslabels"])
+    # an asset's deleted location is not in the API's answer (the relation hides soft-deleted rows): no location
+    assert _keyed_counts(built.db, "counts_by_location", "location", "asset_count") == _expected(
+        [h.location_id if h.location_id in live["locations"] else None for h in hardware], live["locations"])
+    # people whose location was deleted since are in the unknown row, not dropped
+    user_locations = _expected([u.location_id for u in users], live["locations"])
+    got_users = _keyed_counts(built.db, "counts_by_location", "location", "user_count")
+    assert got_users == user_locations
+    assert "unknown" in user_locations and sum(got_users.values()) == len(users)
+    assert _keyed_counts(built.db, "counts_by_company", "company", "asset_count") == _expected(
+        [h.company_id for h in hardware], live["companies"])
+    assert _keyed_counts(built.db, "counts_by_department", "department", "user_count") == _expected(
+        [u.department_id for u in users], live["departments"])
+
+
+def test_assets_checked_out_to_users_missing_from_users_are_flagged(built):
+    live_users = {u.id for u in _live(built.ds, "users")}
+    expected = {h.id for h in _live(built.ds, "hardware") if h.assigned_type == "user" and h.assigned_to not in live_users}
+    got = {r[0] for r in _query(built.db, "select asset_id from analytics.asset_inventory "
+                                          "where is_assigned_to_missing_user")}
+    assert got == expected and expected
 
 
 def test_asset_inventory_has_every_current_asset_with_warranty_end_and_archived_flag(built):
@@ -192,6 +220,19 @@ def test_license_seat_utilisation_matches_the_emulator_seats(built):
     assert {r[1]: r[2:] for r in rows if r[0] == "license"} == expected
     overall = [r[2:] for r in rows if r[0] == "overall"]
     assert overall == [tuple(sum(v[i] for v in expected.values()) for i in range(3))]
+    # what needs doing, per license; the overall row has no expiry of its own (it read "expired" before)
+    states = dict(_query(built.db, "select license_id, license_state from analytics.license_seat_utilisation "
+                                   "where level = 'license'"))
+    for lid, lic in live.items():
+        expires = dt.date.fromisoformat(lic["expiration_date"]) if lic.get("expiration_date") else None
+        total, used, _free = expected[lid]
+        want = ("expired" if expires and expires < AS_OF else "expiring_soon" if expires and (expires - AS_OF).days <= 90
+                else "full" if total and used >= total else "nearly_full" if total and 100 * used / total >= 90
+                else "ok")
+        assert states[lid] == want, (lid, lic)
+    assert _query(built.db, "select is_expired, license_state, expiration_date, license_count, expired_license_count "
+                            "from analytics.license_seat_utilisation where level = 'overall'") == [
+        (None, None, None, len(live), sum(1 for v in states.values() if v == "expired"))]
 
 
 def _full_months(start: dt.date, end: dt.date) -> int:
@@ -272,7 +313,10 @@ def test_audits_due_and_stock_below_minimum_match_the_emulator(built):
 def test_warranty_and_eol_calendar_counts_what_ends_in_the_next_twelve_months(built):
     end = dt.date(AS_OF.year + (AS_OF.month + 11) // 12, (AS_OF.month + 11) % 12 + 1, 1)  # first day after the window
     expected = Counter()
+    labels = built.ds.tables["statuslabels"]
     for h in _live(built.ds, "hardware"):
+        if labels[h.status_id].type == "archived":
+            continue  # out of use: its warranty and end of life call for nothing
         for kind, day in (("warranty_end", add_months(h.purchase_date, h.warranty_months)),
                           ("end_of_life", h.asset_eol_date)):
             if day and AS_OF <= dt.date.fromisoformat(day) < end:
@@ -355,6 +399,266 @@ def test_report_renders_every_chart_in_headless_chromium(built, tmp_path):
     counts_empty = _colour_counts(png_empty, colours)
     assert counts_empty["#dd6b20"] == 0, counts_empty
     assert counts_empty["#2b6cb0"] == counts["#2b6cb0"]
+
+
+def _todo_lists(html_text: str) -> Dict[str, Tuple[int, List[List[str]]]]:
+    """The report's action lists: id -> (the total its heading gives, the rows shown, as cell texts)."""
+    from html.parser import HTMLParser
+
+    class Tables(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tables, self.current, self.row, self.cell, self.in_body = {}, None, None, None, False
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "table" and (attrs.get("id") or "").startswith("todo-"):
+                self.current = attrs["id"][len("todo-"):]
+                self.tables[self.current] = []
+            elif self.current and tag == "tbody":
+                self.in_body = True
+            elif self.current and self.in_body and tag == "tr":
+                self.row = []
+            elif self.row is not None and tag == "td":
+                self.cell = ""
+
+        def handle_endtag(self, tag):
+            if tag == "td" and self.cell is not None:
+                self.row.append(self.cell)
+                self.cell = None
+            elif tag == "tr" and self.row is not None:
+                self.tables[self.current].append(self.row)
+                self.row = None
+            elif tag == "table" and self.current:
+                self.current, self.in_body = None, False
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell += data
+
+    parser = Tables()
+    parser.feed(html_text)
+    totals = {m.group(2): int(m.group(1).replace(",", "")) for m in
+              re.finditer(r'<h3>[^<]*\(([\d,]+)\)</h3><table id="todo-([\w-]+)"', html_text)}
+    lists = {name: (totals[name], rows) for name, rows in parser.tables.items()}
+    lists.update({name: (0, []) for name in re.findall(r'<h3 class="done" id="todo-([\w-]+)"', html_text)})
+    return lists
+
+
+def _license_state(expires, total, used, as_of=AS_OF) -> str:
+    if expires and expires < as_of:
+        return "expired"
+    if expires and (expires - as_of).days <= 90:
+        return "expiring_soon"
+    if total and used >= total:
+        return "full"
+    if total and 100 * used / total >= 90:
+        return "nearly_full"
+    return "ok"
+
+
+def test_report_action_lists_match_sql_on_the_same_file(built, tmp_path):
+    """Each list the report asks someone to work through, recomputed here from the connector's tables. As of a year
+    after the emulator's snapshot, so that every list has rows: audits fall due, licenses expire."""
+    later = AS_OF + dt.timedelta(days=365)
+    db = tmp_path / "later.duckdb"
+    shutil.copy(built.db, db)
+    with duckdb.connect(str(db)) as con:  # meanwhile an asset moved: the next build records it in asset_history
+        moved, old_location, new_location = con.execute(
+            "select h.id, h.location_id, (select min(id) from main.locations where id <> h.location_id) "
+            "from main.hardware h where h.location_id is not null order by h.id limit 1").fetchone()
+        con.execute("update main.hardware set location_id = ? where id = ?", [new_location, moved])
+    _load("analytics_run_later", RUN).build_models(db, later.isoformat(), quiet=True)
+    history = _query(db, f"select location_id, dbt_valid_to is null from analytics.asset_history where asset_id = {moved} "
+                         "order by dbt_valid_from")
+    assert history == [(old_location, False), (new_location, True)]
+    report_mod = _load("analytics_report_later", REPO / "analytics" / "report.py")
+    lists = _todo_lists(report_mod.build_report(db, tmp_path / "later.html").read_text(encoding="utf-8"))
+    shown = lambda name, *cols: [[row[c] for c in cols] for row in lists[name][1]]  # noqa: E731
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        in_use = ("from main.hardware h left join main.status_labels s on s.id = h.status_label_id "
+                  "where coalesce(s.type, h.status_label_status_type) <> 'archived'")
+        audits = con.execute(f"select h.asset_tag {in_use} and h.next_audit_date_date < ? "
+                             "order by h.next_audit_date_date, h.asset_tag", [later]).fetchall()
+        assert lists["audits-overdue"][0] == len(audits) > 0
+        assert shown("audits-overdue", 0) == [[r[0]] for r in audits[:10]]
+
+        ending = con.execute(f"""
+            with a as (select h.asset_tag, h.purchase_date_date as bought, h.warranty_months, h.asset_eol_date_date,
+                              coalesce(h.eol, m.eol) as eol_months
+                       from main.hardware h left join main.status_labels s on s.id = h.status_label_id
+                       left join main.models m on m.id = h.model_id
+                       where coalesce(s.type, h.status_label_status_type) <> 'archived'),
+            events as (
+                select cast(bought + to_months(warranty_months) as date) as day, 'warranty ends' as what, asset_tag
+                from a where bought is not null and warranty_months is not null
+                union all
+                select coalesce(asset_eol_date_date, cast(bought + to_months(eol_months) as date)), 'end of life', asset_tag
+                from a where asset_eol_date_date is not null or (bought is not null and eol_months is not null))
+            select cast(day as varchar), what, asset_tag from events
+            where day between ? and ? + 90 order by day, asset_tag, what""", [later, later]).fetchall()
+        assert lists["ending-soon"][0] == len(ending) > 0
+        assert shown("ending-soon", 0, 1, 2) == [list(r) for r in ending[:10]]
+
+        seats = dict(con.execute("select license_id, count(*) filter (where assigned_user_id is not null "
+                                 "or assigned_asset_id is not null) from main.license_seats group by 1").fetchall())
+        order = {"expired": 0, "expiring_soon": 1, "full": 2, "nearly_full": 3}
+        attention = []
+        for lid, name, total, expires in con.execute("select id, name, seats, expiration_date_date from main.licenses").fetchall():
+            state = _license_state(expires, total, seats.get(lid, 0), later)
+            if state != "ok":
+                attention.append((order[state], expires or dt.date.max, name, state.replace("_", " ")))
+        attention.sort()
+        assert lists["licenses"][0] == len(attention) > 0
+        assert shown("licenses", 0, 1) == [[name, state] for _, _, name, state in attention[:10]]
+
+        low = []
+        for table, kind in (("accessories", "accessory"), ("consumables", "consumable"), ("components", "component")):
+            columns = {r[0] for r in con.execute("select column_name from information_schema.columns "
+                                                 "where table_schema = 'main' and table_name = ?", [table]).fetchall()}
+            minimum = "coalesce(min_amt, min_qty)" if "min_qty" in columns else "min_amt"
+            remaining = "coalesce(remaining, remaining_qty, qty)" if "remaining_qty" in columns else "coalesce(remaining, qty)"
+            low += [(r, m, kind, n) for kind, n, r, m in con.execute(
+                f"select '{kind}', name, {remaining}, {minimum} from main.{table} "
+                f"where {minimum} is not null and {remaining} < {minimum}").fetchall()]
+        low.sort(key=lambda r: ((r[0] or 0) - r[1], r[2], r[3]))
+        assert lists["stock"][0] == len(low)
+        assert shown("stock", 0, 1) == [[kind, name] for _, _, kind, name in low[:10]]
+
+        missing = con.execute("select asset_tag from main.hardware where assigned_to_type = 'user' and assigned_to_id "
+                              "not in (select id from main.users) order by last_checkout_datetime, asset_tag").fetchall()
+        assert lists["missing-users"][0] == len(missing) > 0
+        assert shown("missing-users", 0) == [[r[0]] for r in missing[:10]]
+    finally:
+        con.close()
+
+
+def test_report_says_whose_view_it_is_and_how_old_the_data_is(built, tmp_path):
+    report_mod = _load("analytics_report_view", REPO / "analytics" / "report.py")
+    text = built.report.read_text(encoding="utf-8")
+    assert "View: <b>whole instance</b>" in text  # the emulator's token is a superuser's
+    assert re.search(r'<p id="sync-age">Data synced \d{4}-\d\d-\d\d \d\d:\d\d UTC \(incremental sync\): '
+                     r'<b>(under a minute|\d+ min)</b> before this report', text)
+    assert "Streams: 21 of 21 synced" in text
+    db = tmp_path / "view.duckdb"
+    shutil.copy(built.db, db)
+    with duckdb.connect(str(db)) as con:
+        company_id, name = con.execute("select id, name from main.companies order by id limit 1").fetchone()
+        con.execute("update main._snipeit_syncs set token_company_id = ?, token_company_name = ?, "
+                    "token_is_superuser = false, token_username = 'scoped'", [company_id, name])
+        # a non-superuser of a company, but the rows hold other companies' assets: not scoped by company
+        assert report_mod.load(con, "analytics")["view"] == "whole instance"
+        con.execute("delete from analytics.asset_inventory where company_id <> ?", [company_id])
+        data = report_mod.load(con, "analytics")
+    assert data["view"].startswith(f"one company: {name} ")
+    later = data["sync"]["finished_at"] + dt.timedelta(hours=30)
+    page = report_mod.render(data, now=later)
+    assert '<p id="sync-age" class=warn>' in page and "<b>30 h</b> before this report" in page
+
+
+def test_report_axes_fit_their_data():
+    report_mod = _load("analytics_report_axes", REPO / "analytics" / "report.py")
+    assert report_mod.nice_ticks(1) == [0, 1]  # a maximum of 1 check-out a week: 0-1, not 0-4
+    assert report_mod.nice_ticks(7) == [0, 2, 4, 6, 8]
+    assert report_mod.nice_ticks(1220) == [0, 500, 1000, 1500]
+    long_name = "Microsoft 365 E5 (no Teams) Enterprise Agreement"
+    svg = report_mod.hbar_chart("license-seats", [long_name, "Slack"], [("Used", [3, 1]), ("Free", [2, 0])], "t")
+    width = int(re.search(r'<text x="(\d+)" y="\d+" text-anchor="end"', svg).group(1))
+    assert f"<title>{long_name}</title>" in svg and width >= 39 * 6  # the label column fits 40 characters
+
+
+# ------------------------------------------------------------------------------------------------
+# The package on whatever was synced; its documentation; freshness
+# ------------------------------------------------------------------------------------------------
+
+
+def test_every_mart_and_staging_column_has_a_description(built):
+    import yaml
+
+    described: Dict[str, Dict[str, str]] = {}
+    for path in (REPO / "analytics").glob("*s/**/*.yml"):  # models/, snapshots/
+        spec = yaml.safe_load(path.read_text()) or {}
+        for model in (spec.get("models") or []) + (spec.get("snapshots") or []):
+            described[model["name"]] = {c["name"]: str(c.get("description") or "").strip()
+                                        for c in model.get("columns") or []}
+    columns: Dict[str, List[str]] = {}
+    for table, column in _query(built.db, "select table_name, column_name from information_schema.columns "
+                                          "where table_schema = 'analytics'"):
+        columns.setdefault(table, []).append(column)
+    undescribed = {t: [c for c in cols if not described.get(t, {}).get(c)] for t, cols in columns.items()}
+    assert not {t: c for t, c in undescribed.items() if c}
+    stale = {t: sorted(set(d) - set(columns.get(t, []))) for t, d in described.items()}
+    assert not {t: c for t, c in stale.items() if c}, "described columns the models do not have"
+    assert len(columns) == 35 and sum(map(len, columns.values())) > 500  # 34 models and the history snapshot
+
+
+def test_stand_in_columns_follow_the_connector_manifest():
+    proc = subprocess.run([sys.executable, str(REPO / "analytics" / "stream_columns.py"), "--check"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_source_freshness_passes_on_a_fresh_sync_and_warns_on_a_stale_stream(built, tmp_path):
+    run = _load("analytics_run_fresh", RUN)
+    db = tmp_path / "stale.duckdb"
+    shutil.copy(built.db, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("update main.users set _airbyte_extracted_at = _airbyte_extracted_at - interval 30 hour")
+    verdicts = run.check_freshness(db, quiet=True)
+    assert len(verdicts) == 21
+    assert verdicts.pop("snipeit.users") == "WARN"
+    assert set(verdicts.values()) == {"PASS"}  # the fresh sync's 20 other streams
+    with pytest.raises(run.ModelsError, match="snipeit.users"):
+        run.check_freshness(db, quiet=True, extra_vars={"snipeit_freshness_error_after_hours": 24})
+
+
+def test_models_run_on_whatever_was_synced_under_a_stream_prefix(built, tmp_path):
+    """A warehouse as Airbyte fills it for a token without users.view or groups: tables in their own schema, named with
+    a stream prefix, two streams missing. Every model builds; what needs the missing streams is null, not 0."""
+    db = tmp_path / "prefixed.duckdb"
+    shutil.copy(built.db, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("drop schema analytics cascade")
+        con.execute("create schema airbyte_raw")
+        for (table,) in con.execute("select table_name from information_schema.tables where table_schema = 'main' "
+                                    "and table_name not like '\\_%' escape '\\'").fetchall():
+            if table not in ("users", "groups"):
+                con.execute(f'create table airbyte_raw."snipeit_{table}" as select * from main."{table}"')
+            con.execute(f'drop table main."{table}"')
+    run = _load("analytics_run_prefix", RUN)
+    run.build_models(db, AS_OF.isoformat(), source_schema="airbyte_raw", table_prefix="snipeit_", quiet=True)
+    assert _query(db, "select count(*) from analytics.asset_inventory") == _query(
+        built.db, "select count(*) from analytics.asset_inventory")
+    assert _query(db, "select count(*), count(user_count) from analytics.counts_by_location")[0][1] == 0
+    assert _query(db, "select count(is_assigned_to_missing_user) from analytics.asset_inventory") == [(0,)]
+    # the holder's name comes from the asset row when users are not synced
+    assert _query(db, "select count(*) from analytics.asset_inventory where assigned_to_type = 'user' "
+                      "and assigned_to_name is null") == [(0,)]
+    assert _query(db, "select stream_name from analytics.stream_coverage where not is_synced order by 1") == [
+        ("groups",), ("users",)]
+    report_mod = _load("analytics_report_prefix", REPO / "analytics" / "report.py")
+    page = report_mod.build_report(db, tmp_path / "report.html", source_schema="airbyte_raw").read_text()
+    assert "not synced: groups, users" in page and "unknown (users not synced)" in page
+
+
+def test_a_wrong_place_for_the_tables_is_an_error_naming_it(built, tmp_path):
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(built.db, db)
+    run = _load("analytics_run_wrong", RUN)
+    proc = run.dbt(["build"], run.duckdb_env(db, "analytics"), {"snipeit_schema": "raw_snipeit"}, quiet=True)
+    assert proc.returncode != 0 and "there is no schema 'raw_snipeit'" in proc.stdout, proc.stdout[-2000:]
+    proc = subprocess.run([sys.executable, str(RUN), "--duckdb", str(db), "--source-schema", "raw_snipeit"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "has no schema 'raw_snipeit'" in proc.stderr.strip().splitlines()[-1]
+    # dbt run by hand from analytics/ without SNIPEIT_DUCKDB: says so, creates no empty database there
+    env = {k: v for k, v in os.environ.items() if k != "SNIPEIT_DUCKDB"}
+    env.update(DBT_PROFILES_DIR=str(REPO / "analytics"), DBT_TARGET_PATH=str(tmp_path / "target"),
+               DBT_LOG_PATH=str(tmp_path / "logs"), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    proc = subprocess.run([run.dbt_executable(), "build"], cwd=REPO / "analytics", env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode != 0 and "SNIPEIT_DUCKDB" in proc.stdout + proc.stderr
+    assert not list((REPO / "analytics").glob("*.duckdb"))
 
 
 # ------------------------------------------------------------------------------------------------

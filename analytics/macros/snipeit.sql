@@ -12,9 +12,94 @@
                 partition by src.id
                 order by src._airbyte_extracted_at desc, src.{{ order_by }} desc nulls last
             ) as _snipeit_version_rank
-        from {{ source('snipeit', stream) }} as src
+        from {{ snipeit_source(stream) }} as src
     ) as versions
     where _snipeit_version_rank = 1
+{% endmacro %}
+
+{#- Whether the stream's table is there to read. var snipeit__using_<stream> decides when set (Fivetran's
+    convention: false for a stream the token may not read); unset, the warehouse is asked whether the table
+    exists. At parse time (no warehouse) the answer is "yes", so that dbt records the dependency on the source. -#}
+{% macro snipeit_using(stream) %}
+    {%- set setting = var('snipeit__using_' ~ stream, none) -%}
+    {%- if setting is not none -%}
+        {{ return(setting in (true, 'true', 'True', 1, '1')) }}
+    {%- endif -%}
+    {%- if not execute -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set relation = source('snipeit', stream) -%}
+    {%- if relation.schema is none -%}
+        {{ return(true) }}  {#- a unit test's fixture stands in for the source: it is there -#}
+    {%- endif -%}
+    {{ return(adapter.get_relation(database=relation.database, schema=relation.schema,
+                                   identifier=relation.identifier) is not none) }}
+{% endmacro %}
+
+{#- The stream's table, or for a stream not synced an empty relation with its columns (typed as the connector
+    declares them), so the models of a stream not synced are empty and the marts joining them get nulls. -#}
+{% macro snipeit_source(stream) %}
+    {%- if snipeit_using(stream) -%}
+        {{ source('snipeit', stream) }}
+    {%- else -%}
+        ({{ snipeit_empty_stream(stream) }})
+    {%- endif -%}
+{% endmacro %}
+
+{% macro snipeit_empty_stream(stream) %}
+    {%- set types = {'integer': dbt.type_bigint(), 'numeric': dbt.type_numeric(), 'boolean': dbt.type_boolean(),
+                     'string': dbt.type_string(), 'date': 'date', 'timestamp': dbt.type_timestamp()} -%}
+    select
+    {%- for column, kind in snipeit_stream_columns()[stream] %}
+        cast(null as {{ types[kind] }}) as {{ adapter.quote(column) }}{{ "," if not loop.last }}
+    {%- endfor %}
+    where 1 = 0
+{% endmacro %}
+
+{#- Lower-case column names of the stream's table (or of its stand-in). -#}
+{% macro snipeit_column_names(stream) %}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- if snipeit_using(stream) -%}
+        {{ return(adapter.get_columns_in_relation(source('snipeit', stream)) | map(attribute='name') | map('lower') | list) }}
+    {%- endif -%}
+    {{ return(snipeit_stream_columns()[stream] | map(attribute=0) | list) }}
+{% endmacro %}
+
+{#- on-run-start: the connector's tables must be where the vars say. Without this check a wrong path, schema or
+    prefix builds every model empty and "succeeds" (dbt-duckdb creates a missing file). -#}
+{% macro snipeit_require_source_tables() %}
+    {%- if execute -%}
+        {%- set found, enabled = [], [] -%}
+        {%- for stream in snipeit_stream_columns() -%}
+            {%- if graph.sources.get('source.' ~ project_name ~ '.snipeit.' ~ stream) -%}
+                {%- set relation = source('snipeit', stream) -%}
+                {%- do enabled.append(relation) -%}
+                {%- if adapter.get_relation(database=relation.database, schema=relation.schema,
+                                            identifier=relation.identifier) is not none -%}
+                    {%- do found.append(stream) -%}
+                {%- endif -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if enabled and not found -%}
+            {%- set probe = enabled[0] -%}
+            {%- set where = "schema '" ~ probe.schema ~ "' of database '" ~ probe.database ~ "'" -%}
+            {%- if target.type == 'duckdb' -%}
+                {%- set where = where ~ " (DuckDB file " ~ env_var('SNIPEIT_DUCKDB', target.path) ~ ")" -%}
+            {%- endif -%}
+            {%- if not adapter.check_schema_exists(probe.database, probe.schema) -%}
+                {%- set problem = "there is no " ~ where -%}
+            {%- else -%}
+                {%- set problem = where ~ " holds none of the Snipe-IT tables (hardware, users, ...; table prefix '"
+                                  ~ var('snipeit_table_prefix', '') ~ "')" -%}
+            {%- endif -%}
+            {{ exceptions.raise_compiler_error(
+                "snipeit_analytics: " ~ problem ~ ". Point the vars snipeit_database / snipeit_schema / "
+                ~ "snipeit_table_prefix (or SNIPEIT_DUCKDB) at the tables the connector wrote.") }}
+        {%- endif -%}
+    {%- endif -%}
+    select 1
 {% endmacro %}
 
 {#- Integer months from either the API's text ("36 months", the v8 transformer's format) or an integer
@@ -61,16 +146,38 @@
 {#- deleted_at / is_deleted for every stream: only some of the connector's schemas carry deleted_at (the API
     lists soft-deleted rows only on request), so the column is looked up in the warehouse rather than assumed. -#}
 {% macro snipeit_deleted_columns(stream) %}
-    {%- set has_deleted_at = false -%}
-    {%- if execute -%}
-        {%- set cols = adapter.get_columns_in_relation(source('snipeit', stream)) | map(attribute='name') | map('lower') | list -%}
-        {%- set has_deleted_at = 'deleted_at_datetime' in cols -%}
-    {%- endif -%}
-    {%- if has_deleted_at -%}
+    {%- if 'deleted_at_datetime' in snipeit_column_names(stream) -%}
     deleted_at_datetime as deleted_at,
     (deleted_at_datetime is not null) as is_deleted
     {%- else -%}
     cast(null as {{ dbt.type_timestamp() }}) as deleted_at,
     (1 = 0) as is_deleted
     {%- endif -%}
+{% endmacro %}
+
+{#- A column of a mart that counts rows of `stream`: null (not known) when the stream was not synced, rather than
+    a zero that reads as "none". -#}
+{% macro snipeit_count_if_synced(stream, expression) %}
+    {%- if snipeit_using(stream) -%}
+        coalesce({{ expression }}, 0)
+    {%- else -%}
+        cast(null as {{ dbt.type_bigint() }})
+    {%- endif -%}
+{% endmacro %}
+
+{#- `expression` when the stream was synced, else null of `kind` (a fact that cannot be known without it). -#}
+{% macro snipeit_when_synced(stream, expression, kind='boolean') %}
+    {%- if snipeit_using(stream) -%}
+        ({{ expression }})
+    {%- else -%}
+        cast(null as {{ {'boolean': dbt.type_boolean(), 'integer': dbt.type_bigint(), 'numeric': dbt.type_numeric(), 'string': dbt.type_string()}[kind] }})
+    {%- endif -%}
+{% endmacro %}
+
+{#- The currency of an asset's money as Snipe-IT shows it: its location's currency, else the instance's default
+    currency (var snipeit_default_currency, not in the API), else null (unknown). -#}
+{% macro snipeit_currency(location_currency) %}
+    {%- set fallback = var('snipeit_default_currency', none) -%}
+    coalesce(nullif(trim({{ location_currency }}), ''),
+             {{ "'" ~ (fallback | replace("'", "''")) ~ "'" if fallback else 'cast(null as ' ~ dbt.type_string() ~ ')' }})
 {% endmacro %}

@@ -1,12 +1,14 @@
 -- Each current asset's value as of var as_of_date (default today), straight line as Snipe-IT's default
 -- depreciation method computes it: from purchase cost and purchase date over the model's depreciation months,
 -- down to the schedule's floor (an amount, or a percentage of the cost), whole months only. Not the API's
--- book_value, which the server computes at read time and is stale in synced tables.
+-- book_value, which the server computes at read time and is stale in synced tables. currency is the one Snipe-IT
+-- shows the asset's money in (its location's, else var snipeit_default_currency): sum book values per currency.
 with assets as (
     select * from {{ ref('stg_snipeit__hardware') }} where not is_deleted
 ),
 models as (select * from {{ ref('stg_snipeit__models') }}),
 depreciations as (select * from {{ ref('stg_snipeit__depreciations') }}),
+locations as (select * from {{ ref('stg_snipeit__locations') }}),
 as_of as (select {{ snipeit_as_of() }} as as_of_date),
 inputs as (
     select
@@ -16,6 +18,7 @@ inputs as (
         a.model_id,
         a.purchase_cost,
         a.purchase_date,
+        {{ snipeit_currency('l.currency') }} as currency,
         d.id as depreciation_id,
         d.name as depreciation_name,
         d.months as depreciation_months,
@@ -31,6 +34,7 @@ inputs as (
     cross join as_of
     left join models as m on m.id = a.model_id
     left join depreciations as d on d.id = m.depreciation_id
+    left join locations as l on l.id = a.location_id
 )
 
 select
@@ -40,6 +44,7 @@ select
     model_id,
     purchase_cost,
     purchase_date,
+    currency,
     depreciation_id,
     depreciation_name,
     depreciation_months,

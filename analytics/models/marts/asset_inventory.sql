@@ -1,6 +1,7 @@
 -- Every current (not soft-deleted) asset with its model, category, manufacturer, status, location, company,
--- assignee, archived flag, age, warranty end and end of life. Names come from the current dimension rows (the
--- names flattened into an asset row are those of its last sync and go stale when a model is renamed).
+-- assignee, archived flag, age, warranty end, end of life and the currency of its money. Names come from the
+-- current dimension rows (the names flattened into an asset row are those of its last sync and go stale when a
+-- model is renamed); for a stream not synced, from the asset row.
 with assets as (
     select * from {{ ref('stg_snipeit__hardware') }} where not is_deleted
 ),
@@ -40,8 +41,14 @@ select
         as assigned_to_name,
     case when a.assigned_to_type = 'user' then u.department_id end as assigned_user_department_id,
     (a.assigned_to_id is not null) as is_assigned,
+    {#- Snipe-IT keeps an asset checked out to a user who was deleted since: the asset is out of reach. Unknown
+        (null) when the users were not synced. #}
+    {{ snipeit_when_synced('users', "coalesce(a.assigned_to_type = 'user', false) and u.id is null") }} as is_assigned_to_missing_user,
+    {{ snipeit_when_synced('locations', "a.location_id is not null and l.id is null") }} as is_location_unknown,
     a.purchase_date,
     a.purchase_cost,
+    -- Snipe-IT shows an asset's money in its location's currency, else in the instance's default currency
+    {{ snipeit_currency('l.currency') }} as currency,
     case when a.purchase_date is not null then {{ snipeit_full_months('a.purchase_date', 'as_of.as_of_date') }} end
         as age_months,
     a.warranty_months,
