@@ -11,13 +11,15 @@ import os
 import re
 import threading
 import time
-from collections import deque
+import uuid
+from collections import OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import InitVar, dataclass
 from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, Deque, Dict, Generator, Iterable, List, Mapping, MutableMapping, Optional, Tuple, Union
+from typing import Any, Callable, Deque, Dict, Generator, Iterable, Iterator, List, Mapping, MutableMapping, Optional, Tuple, Union
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -121,6 +123,7 @@ class SnipeItConfigNormalizer(ConfigTransformation):
         for setting, default in SETTING_DEFAULTS.items():
             config.setdefault(setting, default() if callable(default) else default)
         config["api_url"] = f"{config['base_url']}/api/v1/"
+        config[SyncContext.TOKEN_KEY] = uuid.uuid4().hex  # this sync's context (SyncContext.of), shared by every component
         config[REFUSED_SETTINGS_KEY] = refused
         for setting, why in DEPRECATED_SETTINGS.items():
             if setting in config:
@@ -472,13 +475,6 @@ class ReadProgress:
         return text
 
 
-def _progress(retriever: Any) -> ReadProgress:
-    progress = retriever.__dict__.get("_read_progress")
-    if progress is None:
-        progress = retriever.__dict__.setdefault("_read_progress", ReadProgress(retriever.name))
-    return progress
-
-
 # --------------------------------------------------------------------------------------------------
 # HTTP
 # --------------------------------------------------------------------------------------------------
@@ -549,7 +545,7 @@ def _refuse_redirects(response: requests.Response, *args: Any, **kwargs: Any) ->
     return response
 
 
-def diagnose_connection(config: Mapping[str, Any], parameters: Mapping[str, Any]) -> Mapping[str, Any]:
+def diagnose_connection(config: Mapping[str, Any]) -> Mapping[str, Any]:
     """``check`` only: one plain request to ``/users/me``, no retries, and an answer that names the usual causes.
 
     Quirk: ``/api/v1/users/me`` answers for every valid token, even one whose user has no permission at all
@@ -559,7 +555,6 @@ def diagnose_connection(config: Mapping[str, Any], parameters: Mapping[str, Any]
     ``ConnectionError``); which streams the token can read is probed per stream afterwards
     (``SnipeItRetriever._check_readable``). Returns the token's user.
     """
-    DateDisplayFormat.for_config(config)  # an unknown date_display_format is a config error, named
     url = f"{config.get('api_url')}users/me"
     headers = {"Authorization": f"Bearer {config.get('api_token')}", "Accept": "application/json"}
     try:
@@ -773,6 +768,21 @@ def _no_answer(request: requests.PreparedRequest, status: int, message: str) -> 
     response.headers[NO_ANSWER_HEADER] = message
     return response
 
+
+
+def declared_paging(paginator: Paginator) -> "SnipeItOffsetIncrement":
+    """The declared paging rule: the paginator's strategy, or in a Connector Builder test read the strategy of the
+    paginator the ``PaginatorTestReadDecorator`` wraps (it keeps it private: ``_decorated``)."""
+    return getattr(paginator, "pagination_strategy", None) or getattr(paginator, "_decorated").pagination_strategy
+
+
+def builder_page_limit(paginator: Paginator) -> Optional[int]:
+    """The page limit a ``PaginatorTestReadDecorator`` enforces (private: ``_maximum_number_of_pages``); the
+    Builder's ``__test_read_config`` carries the same number when it sends one."""
+    return getattr(paginator, "_maximum_number_of_pages", None)
+
+
+
 # ==================================================================================================================
 # end of CDK privates
 # ==================================================================================================================
@@ -832,8 +842,6 @@ class RequestPacer:
     the next sync, sent before it can know what is left, never meets a 429.
     """
 
-    _instances: Dict[int, Tuple[Mapping[str, Any], "RequestPacer"]] = {}
-    _instances_lock = threading.Lock()
     MARGIN_SECONDS = 1.0
 
     def __init__(self, requests_per_minute: int, window_seconds: float = 60.0) -> None:
@@ -846,41 +854,8 @@ class RequestPacer:
         self._own: Deque[float] = deque()  # ours alone (answered; with _in_flight: all ours the server may count)
         self._in_flight = 0
         self._answered = 0  # our requests answered (or failed) so far
-        self._ticket = threading.local()  # per thread: how many were answered when its request was sent
         self._lock = threading.Lock()
         self.requests_sent = 0
-        # Set when the instance refused the token (401, redirect to login, wrong URL): every stream of the
-        # sync fails at once with this message instead of each sending its own doomed request.
-        self.fatal_error: Optional[str] = None
-        self._first_request_claimed = False
-        self._first_request_done = threading.Event()
-        self.contact = _Contact()
-        self.check_report = CheckReport()
-
-    def claim_first_request(self) -> bool:
-        """The sync's very first request goes alone; the other streams wait for its answer, so a refused
-        token costs one request and one error, not one per stream running in parallel (and the budget is
-        known from the server's headers before the others start)."""
-        with self._lock:
-            if not self._first_request_claimed:
-                self._first_request_claimed = True
-                return True
-        self._first_request_done.wait()
-        return False
-
-    def first_request_finished(self) -> None:
-        self._first_request_done.set()
-
-    @classmethod
-    def for_config(cls, config: Mapping[str, Any]) -> "RequestPacer":
-        """One pacer per sync: every component of one source instance shares the same config object."""
-        with cls._instances_lock:
-            entry = cls._instances.get(id(config))
-            if entry is None or entry[0] is not config:
-                rpm = int(config.get("requests_per_minute") or 120)
-                entry = (config, cls(rpm, float(config.get("rate_limit_window_seconds") or 60)))
-                cls._instances[id(config)] = entry
-            return entry[1]
 
     def _expire(self, now: float) -> None:
         horizon = now - self.window_seconds - self.MARGIN_SECONDS
@@ -894,7 +869,7 @@ class RequestPacer:
 
     def wait_for_slot(self) -> int:
         """Blocks until a request may be sent; each call must be followed by :meth:`release` (and, with its
-        answer, :meth:`observe`) on the same thread. Returns the request's ticket (for :meth:`observe`)."""
+        answer, :meth:`observe`). Returns the request's ticket: how many were answered when it was sent."""
         while True:
             with self._lock:
                 now = time.monotonic()
@@ -902,8 +877,7 @@ class RequestPacer:
                 if self._counted() < self.budget:
                     self.requests_sent += 1
                     self._in_flight += 1
-                    self._ticket.answered = ticket = self._answered
-                    return ticket
+                    return self._answered
                 # the oldest answered request leaves the log first; with none, an answer frees a slot
                 wait = self._sent[0] + self.window_seconds + self.MARGIN_SECONDS - now if self._sent else 0.05
             time.sleep(max(wait, 0.01))
@@ -917,8 +891,8 @@ class RequestPacer:
             self._sent.append(now)  # the server counted it no later than now (if at all)
             self._own.append(now)
 
-    def observe(self, response: requests.Response, ticket: Optional[int] = None) -> None:
-        """Follow what the server counts: call with each answer, before :meth:`release`."""
+    def observe(self, response: requests.Response, ticket: int) -> None:
+        """Follow what the server counts: call with each answer and its request's ticket, before :meth:`release`."""
         remaining = _header_int(response, "X-RateLimit-Remaining")
         if remaining is None:
             return
@@ -926,8 +900,6 @@ class RequestPacer:
         with self._lock:
             now = time.monotonic()
             self._expire(now)
-            if ticket is None:
-                ticket = getattr(self._ticket, "answered", self._answered)
             # Ours the server may have counted after this answer's count: every request sent after this one, and
             # every one in flight when it was sent (answered since or not). Perhaps counted already: then twice.
             since = max(0, self.requests_sent - ticket - 1)
@@ -953,6 +925,138 @@ class RequestPacer:
 def _header_int(response: requests.Response, name: str) -> Optional[int]:
     value = (response.headers.get(name) or "").strip()
     return int(value) if value.isdigit() else None
+
+
+class SyncContext:
+    """What the streams of one sync share: the request pacer, the first request, the sync-ending error, whether the
+    instance has answered, the instance's date display format and clock, and what ``check`` learned.
+
+    Why a registry: the CDK builds each declared component from the config alone and hands none of them a
+    reference to another, so the config dict is the one thing they all receive. :class:`SnipeItConfigNormalizer`
+    writes a token into it (``__snipeit_sync``, a random hex string) and every component finds its sync's context
+    by that token. The registry keeps the last ``LIMIT`` syncs of this process (a scheduler running syncs in one
+    process, a test suite) and :meth:`reset` empties it.
+    """
+
+    TOKEN_KEY = "__snipeit_sync"
+    LIMIT = 8
+    _contexts: "OrderedDict[str, SyncContext]" = OrderedDict()
+    _contexts_lock = threading.Lock()
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.config = config
+        self.pacer = RequestPacer(int(config.get("requests_per_minute") or SETTING_DEFAULTS["requests_per_minute"]),
+                                  float(config.get("rate_limit_window_seconds") or SETTING_DEFAULTS["rate_limit_window_seconds"]))
+        self.contact = _Contact()
+        self.check_report = CheckReport()
+        self.clock = ServerClock(self)
+        # Set when the instance refused the token (401, redirect to login, wrong URL) or cannot be reached: every
+        # stream of the sync fails at once with this message instead of each sending its own doomed request.
+        self.fatal_error: Optional[str] = None
+        self._first_request_claimed = False
+        self._first_request_done = threading.Event()
+        self._lock = threading.Lock()
+        self._dates: Optional[DateDisplayFormat] = None
+        self._diagnosed = False
+
+    @classmethod
+    def of(cls, config: Mapping[str, Any]) -> "SyncContext":
+        with cls._contexts_lock:
+            token = config.get(cls.TOKEN_KEY)
+            if not isinstance(token, str):
+                token = uuid.uuid4().hex
+                if isinstance(config, MutableMapping):
+                    config[cls.TOKEN_KEY] = token
+            context = cls._contexts.get(token)
+            if context is None:
+                context = cls._contexts[token] = cls(config)
+                while len(cls._contexts) > cls.LIMIT:
+                    cls._contexts.popitem(last=False)
+            cls._contexts.move_to_end(token)
+            return context
+
+    @classmethod
+    def reset(cls) -> None:
+        """Forget every sync's context (the next component of each builds a new one)."""
+        with cls._contexts_lock:
+            cls._contexts.clear()
+
+    @property
+    def dates(self) -> "DateDisplayFormat":
+        """The instance's date display format: configured (an unknown one is a config error, named) or learned."""
+        with self._lock:
+            if self._dates is None:
+                self._dates = DateDisplayFormat(self.config.get("date_display_format") or None)
+            return self._dates
+
+    def _claim_first_request(self) -> bool:
+        """The sync's very first request goes alone; the other streams wait for its answer, so a refused token
+        costs one request and one error, not one per stream running in parallel (and the budget is known from the
+        server's headers before the others start)."""
+        with self._lock:
+            if not self._first_request_claimed:
+                self._first_request_claimed = True
+                return True
+        self._first_request_done.wait()
+        return False
+
+    @contextmanager
+    def request_slot(self, stream: str) -> Iterator[int]:
+        """A slot of the sync's request budget, after its first request; yields the pacer's ticket (for observe)."""
+        first = self._claim_first_request()
+        try:
+            if self.fatal_error:
+                raise _config_error(f"Stream {stream} was not read: {self.fatal_error}")
+            ticket = self.pacer.wait_for_slot()
+            try:
+                yield ticket
+            finally:
+                self.pacer.release()
+        finally:
+            if first:
+                self._first_request_done.set()
+
+    def send(self, requester: Requester, stream: str, request_params: Mapping[str, Any],
+             partition: Optional[Mapping[str, Any]] = None,
+             log_formatter: Optional[Callable[[requests.Response], Any]] = None) -> requests.Response:
+        """One request through a declared requester, inside the budget. A refusal the error handler hands back
+        (``IGNORE``: on ``FAIL`` the CDK would log the response headers, ``Set-Cookie: snipeit_session=...``) is
+        raised as its type (:func:`refusal_of`); one that ends the sync is remembered for every other stream."""
+        with self.request_slot(stream) as ticket:
+            response = requester.send_request(
+                stream_state={}, stream_slice=StreamSlice(partition=partition or {}, cursor_slice={}),
+                next_page_token=None, request_params=request_params, log_formatter=log_formatter)
+            if response is not None:
+                self.pacer.observe(response, ticket)
+        if response is None:
+            raise AirbyteTracedException(message=f"Stream {stream}: Snipe-IT gave no response.",
+                                         failure_type=FailureType.transient_error)
+        if response.status_code >= 300:
+            refusal = refusal_of(requester, response, stream)
+            if refusal.ends_sync:
+                with self._lock:
+                    self.fatal_error = self.fatal_error or refusal.message
+            raise refusal
+        return response
+
+    def diagnose(self) -> None:
+        """``check``: once per sync, before its first page, one plain request that names the cause of a failure
+        (:func:`diagnose_connection`), then the instance's version and the token's user, logged."""
+        with self._lock:
+            if self._diagnosed or self.fatal_error:
+                return  # a failed diagnosis: the stream's request fails with its message
+        self.dates  # noqa: B018 - an unknown date_display_format is a config error, named before any request
+        try:
+            user = diagnose_connection(self.config)
+        except AirbyteTracedException as error:
+            self.fatal_error = error.message
+            raise
+        with self._lock:
+            self._diagnosed = True
+        version = instance_version(self.config)
+        self.check_report.user = user
+        LOGGER.info(f"Connected to {self.config.get('base_url')}, Snipe-IT {version or '(version not told)'}"
+                    + (f"; {describe_token_user(user)}" if user else "."))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1278,11 +1382,8 @@ class DateDisplayFormat:
     row or two one format is left (``D M d, Y`` here). Until then the config's ``date_display_format`` decides, and
     without it a value is converted only when every format still possible reads it as the same date: ``03/04/2030``
     while ``m/d/Y`` and ``d/m/Y`` are both possible is never guessed; it stays verbatim in ``_snipeit_unparsed``.
-    One instance per sync: every stream of one source shares the same config object, and the format is instance-wide.
+    One instance per sync (:attr:`SyncContext.dates`): the format is instance-wide.
     """
-
-    _instances: Dict[int, Tuple[Mapping[str, Any], "DateDisplayFormat"]] = {}
-    _instances_lock = threading.Lock()
 
     def __init__(self, configured: Optional[str] = None) -> None:
         if configured is not None and configured not in DATE_DISPLAY_FORMATS:
@@ -1293,15 +1394,6 @@ class DateDisplayFormat:
         self.learned: Optional[str] = None  # set once the rows leave exactly one format
         self._lock = threading.Lock()
         self._warned: set = set()
-
-    @classmethod
-    def for_config(cls, config: Mapping[str, Any]) -> "DateDisplayFormat":
-        with cls._instances_lock:
-            entry = cls._instances.get(id(config))
-            if entry is None or entry[0] is not config:
-                entry = (config, cls(config.get("date_display_format") or None))
-                cls._instances[id(config)] = entry
-            return entry[1]
 
     def learn(self, pair: Mapping[str, Any]) -> None:
         """One ``{date|datetime, formatted}`` object of a row."""
@@ -1668,7 +1760,7 @@ class RecordNormalizer:
         self.html_fields = frozenset(html_fields)
         self.raw_fields = frozenset(raw_fields)
         self.converter = ColumnConverter(self.kinds, config, stream_name)
-        self.display = DateDisplayFormat.for_config(config)
+        self.display = SyncContext.of(config).dates
         # Per stream, not per row: columns the schema wants as <x>_datetime / <x>_date (older versions or
         # invalid values send a plain string under <x>), and the object columns kept whole. A base that is a
         # column itself is no such case: models send eol "36 months", and eol_date is the pre-v6.1 date object.
@@ -1806,6 +1898,11 @@ class _RetryableBody(Exception):
     """A page whose body is cut off or not the list envelope: asked for again (a proxy or a dying PHP worker)."""
 
 
+# Snipe-IT's words for an item that is gone (admin/licenses/message.does_not_exist and its siblings): "License does
+# not exist.", "Asset does not exist." The decoder is the one place that reads them.
+_MISSING_ITEM = re.compile(r"\bdoes not exist\b", re.I)
+
+
 @dataclass
 class SnipeItPageDecoder(Decoder):
     """One list answer, decoded once and checked before any of its rows is written: ``{"total", "rows"}``.
@@ -1841,9 +1938,9 @@ class SnipeItPageDecoder(Decoder):
         except _JSONError:
             raise _RetryableBody(f"the response is not valid JSON ({len(body_bytes)} bytes, it may have been cut off)")
         if isinstance(body, dict) and body.get("status") == "error":
-            raise AirbyteTracedException(
-                message=f"Stream {self.stream}: Snipe-IT answered HTTP {response.status_code} with an error: "
-                        f"{body.get('messages', body.get('message'))}",
+            said = body.get("messages", body.get("message"))
+            raise (ItemMissing if _MISSING_ITEM.search(str(said)) else ErrorBody)(
+                message=f"Stream {self.stream}: Snipe-IT answered HTTP {response.status_code} with an error: {said}",
                 failure_type=FailureType.system_error)
         if not isinstance(body, dict) or "rows" not in body:
             raise _RetryableBody("the response is JSON but has no 'rows' list")
@@ -1906,91 +2003,55 @@ class FallBackToFullScan(Exception):
     or rows moved under it); the caller re-reads the stream in a stable order instead."""
 
 
-class PageFetcher:
-    """One page of a list through the declared requester and decoder, inside the sync's request budget.
-
-    Quirks: Snipe-IT allows ``API_THROTTLE_PER_MINUTE`` requests per user and answers the next with a 429 and no
-    ``Retry-After``, so every request first waits for a slot of the shared :class:`RequestPacer`, and the sync's
-    first request goes alone (a refused token then costs one request, not one per stream, and every later request
-    fails at once with the same message). A refusal (401, 3xx, 403, 404, 495, other 4xx) comes back from the error
-    handler as ``IGNORE`` and is failed here with the manifest's ``error_message``: on ``FAIL`` the CDK would log
-    the response headers (``Set-Cookie: snipeit_session=...``). The server's ``Date`` of the first answer is the
-    read's horizon (the clock ``updated_at`` is written with). Sample: ``GET /api/v1/hardware?limit=500&offset=499&
-    sort=id&order=asc`` → ``(20000, [500 rows])``.
-    """
-
-    def __init__(self, retriever: "SnipeItRetriever") -> None:
-        self.retriever = retriever
-        self.name = retriever.name
-        self.requester, self.decoder, self.pacer = retriever.requester, retriever.decoder, retriever.pacer
-        self.local = retriever._local
-
-    def fetch(self, params: Mapping[str, Any], offset: int) -> Tuple[Optional[int], List[Mapping[str, Any]]]:
-        retriever = self.retriever
-        request_params = dict(retriever.paginator.get_request_params(next_page_token={"next_page_token": offset}))
-        request_params.setdefault("limit", retriever.page_size)
-        request_params["offset"] = offset
-        request_params.update(params)
-        for attempt in range(1, retriever.max_body_retries + 1):
-            response = self._send(request_params, offset)
-            if getattr(self.local, "server_second", "unset") is None:
-                # no Date header (none of the captured responses lacks one): this machine's clock stands in
-                self.local.server_second = _server_second(response) or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-                _refuse_future_state(self.name, getattr(self.local, "state_cursor", None), self.local.server_second)
-            try:
-                page = next(iter(self.decoder.decode(response)))
-            except _RetryableBody as problem:
-                if attempt == retriever.max_body_retries:
-                    raise AirbyteTracedException(
-                        message=f"Stream {self.name}: {problem} (offset {offset}, {attempt} attempts). "
-                                f"No rows of this page were written.",
-                        internal_message=str(problem), failure_type=FailureType.transient_error)
-                LOGGER.warning(f"Stream {self.name}: {problem}; retrying in {attempt} s.")
-                time.sleep(attempt)
-                continue
-            _progress(retriever).page(params, offset, page["total"], page["rows"])
-            return page["total"], page["rows"]
-        raise AssertionError("unreachable")
-
-    def _send(self, request_params: Mapping[str, Any], offset: int) -> requests.Response:
-        retriever, pacer = self.retriever, self.pacer
-        test_read = retriever._test_read
-        if test_read:
-            test_read.before_page(self.local)
-        first = pacer.claim_first_request()
-        try:
-            if pacer.fatal_error:
-                raise _config_error(f"Stream {self.name} was not read: {pacer.fatal_error}")
-            if retriever.config.get("check_mode") and offset == 0:
-                retriever._diagnose()  # check: one plain request that names the cause
-            pacer.wait_for_slot()
-            try:
-                response = self.requester.send_request(
-                    stream_state={}, stream_slice=StreamSlice(partition=getattr(self.local, "partition", {}), cursor_slice={}),
-                    next_page_token=None, request_params=request_params,
-                    log_formatter=test_read.log_formatter() if test_read else None)
-                if response is not None:
-                    pacer.observe(response)
-            finally:
-                pacer.release()
-            if response is None:
-                raise AirbyteTracedException(message=f"Stream {self.name}: Snipe-IT gave no response for offset {offset}.",
-                                             failure_type=FailureType.transient_error)
-            if response.status_code >= 300:  # a refusal the error handler hands back (IGNORE)
-                refusal = self._refusal(response)
-                if response.status_code in SYNC_ENDING_STATUSES:  # every other request would meet the same
-                    pacer.fatal_error = pacer.fatal_error or refusal.message
-                raise refusal
-            return response
-        finally:
-            if first:
-                pacer.first_request_finished()
-
-    def _refusal(self, response: requests.Response) -> AirbyteTracedException:
-        return refusal_of(self.requester, response, self.name)
+# --------------------------------------------------------------------------------------------------
+# Errors, by type: callers catch the type, never match the words
+# --------------------------------------------------------------------------------------------------
 
 
-def refusal_of(requester: Requester, response: requests.Response, stream: str) -> AirbyteTracedException:
+class SnipeItRefusal(AirbyteTracedException):
+    """A request the instance refused: HTTP 3xx/4xx, or 495/598 when no answer came (the adapter's own statuses).
+    The message is the manifest's ``error_message`` for the status; ``status`` is the status."""
+
+    ends_sync = False  # True: every other request of the sync would meet the same answer
+
+    def __init__(self, status: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.status = status
+
+
+class TokenRefused(SnipeItRefusal):
+    """401, or a redirect (Snipe-IT sends a refused token to its login page)."""
+
+    ends_sync = True
+
+
+class InstanceNotReached(SnipeItRefusal):
+    """No HTTP answer: TLS failed (495) or the host could not be reached (598)."""
+
+    ends_sync = True
+
+
+class PermissionDenied(SnipeItRefusal):
+    """403: the token's user lacks the permission Snipe-IT checks for this list (the stream's ``permission``)."""
+
+
+class ErrorBody(AirbyteTracedException):
+    """Snipe-IT's error envelope with HTTP 200: ``{"status": "error", "messages": "...", "payload": null}``."""
+
+
+class ItemMissing(ErrorBody):
+    """The envelope for an item that is gone: ``{"status": "error", "messages": "License does not exist."}``."""
+
+
+def _refusal_type(status: int) -> type:
+    if status == 401 or 300 <= status < 400:
+        return TokenRefused
+    if status in (TLS_FAILED, NOT_REACHED):
+        return InstanceNotReached
+    return PermissionDenied if status == 403 else SnipeItRefusal
+
+
+def refusal_of(requester: Requester, response: requests.Response, stream: str) -> SnipeItRefusal:
     """A refused request's error: the manifest's ``error_message`` for its status, and only the status, the URL
     without its query and the API's own message (never the headers: ``Set-Cookie: snipeit_session=...``)."""
     handler = getattr(requester, "error_handler", None)
@@ -2002,10 +2063,116 @@ def refusal_of(requester: Requester, response: requests.Response, stream: str) -
     # and an IGNOREd status without a default mapping (495, 598) would come back as a system error.
     declared = next((f.failure_type for f in getattr(handler, "response_filters", None) or []
                      if f.failure_type and f.matches(response) is not None), None)
-    return AirbyteTracedException(
-        message=message,
+    return _refusal_type(status)(
+        status, message=message,
         internal_message=f"HTTP {status} on GET {_without_query(response.url)}{_api_message(response)}",
         failure_type=declared or (resolution.failure_type if resolution is not None else None) or FailureType.system_error)
+
+
+# --------------------------------------------------------------------------------------------------
+# Pages
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """One list answer, decoded and checked: its rows, the list's ``total`` (None when the server did not say) and
+    the second of its ``Date`` header (None without one)."""
+
+    rows: List[Mapping[str, Any]]
+    total: Optional[int]
+    server_second: Optional[str]
+
+
+class PageBudget:
+    """A Connector Builder test read's page requests left in one slice (:class:`TestReadLimits`)."""
+
+    def __init__(self, pages: int) -> None:
+        self.left = pages
+
+    def spend(self) -> None:
+        if self.left <= 0:
+            raise _TestReadLimitReached()
+        self.left -= 1
+
+
+class PageReader:
+    """One page of a list through the declared requester, paginator and decoder, inside the sync's request budget.
+
+    Quirks: a page cut off by a proxy or a killed PHP worker is not JSON; it is asked again (``max_body_retries``),
+    and no row of it is written. Snipe-IT clamps ``limit`` to its ``MAX_RESULTS`` without saying so: the limit
+    sent is the configured page size, what comes back decides the next offset (:class:`SnipeItOffsetIncrement`).
+    ``check`` sends one plain diagnosis first (:meth:`SyncContext.diagnose`). Sample: ``read({"sort": "id",
+    "order": "asc"}, 499)`` → ``GET /api/v1/hardware?limit=500&offset=499&sort=id&order=asc`` →
+    ``Page(rows=[500 rows], total=20000, server_second="2026-12-07T12:00:44Z")``.
+    """
+
+    def __init__(self, name: str, requester: Requester, paginator: Paginator, decoder: Decoder, sync: "SyncContext",
+                 progress: Optional[ReadProgress] = None, max_body_retries: int = 3, diagnose: bool = False,
+                 log_formatter: Optional[Callable[[requests.Response], Any]] = None) -> None:
+        self.name, self.requester, self.paginator, self.decoder, self.sync = name, requester, paginator, decoder, sync
+        self.progress, self.max_body_retries, self.diagnose = progress, max_body_retries, diagnose
+        self.log_formatter = log_formatter
+        self.page_size = int(declared_paging(paginator).get_page_size() or SETTING_DEFAULTS["page_size"])
+
+    def read(self, params: Mapping[str, Any], offset: int, partition: Optional[Mapping[str, Any]] = None,
+             budget: Optional[PageBudget] = None) -> Page:
+        request_params = dict(self.paginator.get_request_params(next_page_token={"next_page_token": offset}))
+        request_params.setdefault("limit", self.page_size)
+        request_params["offset"] = offset
+        request_params.update(params)
+        for attempt in range(1, self.max_body_retries + 1):
+            if budget is not None:
+                budget.spend()
+            if self.diagnose and offset == 0:
+                self.sync.diagnose()
+            response = self.sync.send(self.requester, self.name, request_params, partition, self.log_formatter)
+            try:
+                decoded = next(iter(self.decoder.decode(response)))
+            except _RetryableBody as problem:
+                if attempt == self.max_body_retries:
+                    raise AirbyteTracedException(
+                        message=f"Stream {self.name}: {problem} (offset {offset}, {attempt} attempts). "
+                                f"No rows of this page were written.",
+                        internal_message=str(problem), failure_type=FailureType.transient_error)
+                LOGGER.warning(f"Stream {self.name}: {problem}; retrying in {attempt} s.")
+                time.sleep(attempt)
+                continue
+            if self.progress is not None:
+                self.progress.page(params, offset, decoded["total"], decoded["rows"])
+            return Page(decoded["rows"], decoded["total"], _server_second(response))
+        raise AssertionError("unreachable")
+
+
+class SlicePages:
+    """The page source of one slice, what every scan reads from: ``pages(params, offset) -> Page``.
+
+    It holds what belongs to the slice and not to the stream: the partition (license_seats: the license), the
+    test read's page budget, and the read's horizon, the second of the first answer's ``Date`` (the clock
+    ``updated_at`` is written with): rows updated in or after it are left to the next sync. That first answer also
+    tells whether the saved state is later than the instance's clock (:func:`_refuse_future_state`).
+    """
+
+    def __init__(self, reader: PageReader, paging: "SnipeItOffsetIncrement", partition: Optional[Mapping[str, Any]] = None,
+                 budget: Optional[PageBudget] = None, state_cursor: Optional[Tuple[str, str]] = None) -> None:
+        self.reader, self.paging, self.partition, self.budget = reader, paging, partition or {}, budget
+        self.name = reader.name
+        self.state_cursor = state_cursor
+        self.horizon: Optional[str] = None
+        self._lock = threading.Lock()
+
+    def __call__(self, params: Mapping[str, Any], offset: int) -> Page:
+        page = self.reader.read(params, offset, self.partition, self.budget)
+        if self.horizon is None:
+            with self._lock:
+                if self.horizon is None:
+                    # no Date header (none of the captured responses lacks one): this machine's clock stands in
+                    self.horizon = page.server_second or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                    _refuse_future_state(self.name, self.state_cursor, self.horizon)
+        return page
+
+
+PageSource = Callable[[Mapping[str, Any], int], Page]
 
 
 class _ReadAhead:
@@ -2014,26 +2181,24 @@ class _ReadAhead:
     Why: against a slow instance (a page of 500 assets, each with its relations, is rendered row by row) one page
     at a time leaves most of the request budget unused, and ``SimpleRetriever`` reads a slice's pages one after
     another. Once a page has told us ``total`` and the server's page size, the next offsets are known unless rows
-    move; ``pages_in_flight`` of them are kept in flight, in threads, through the same pacer (the budget still
-    holds). A prefetched page is checked exactly as if it had been fetched in turn: its first row must be one
-    already read, which proves nothing before it was skipped whenever it was fetched. If rows moved, the scan asks
-    for an offset nobody predicted; every prefetched page is dropped (a few requests wasted) and the scan goes on
-    one page at a time from where it is.
+    move; ``depth`` of them are kept in flight, in threads, through the same pacer (the budget still holds). A
+    prefetched page is checked exactly as if it had been fetched in turn: its first row must be one already read,
+    which proves nothing before it was skipped whenever it was fetched. If rows moved, the scan asks for an offset
+    nobody predicted; every prefetched page is dropped (a few requests wasted) and the scan goes on one page at a
+    time from where it is.
     """
 
-    def __init__(self, retriever: "SnipeItRetriever", params: Mapping[str, Any]) -> None:
-        self.retriever, self.params = retriever, params
-        # pages_in_flight requests at once: the scan waits for the oldest while the others are in flight
-        self.depth = retriever.pages_in_flight if retriever.pages_in_flight > 1 else 0
-        self.partition = getattr(retriever._local, "partition", {})
-        self.pending: Dict[int, Any] = {}  # offset -> Future of (total, rows)
+    def __init__(self, pages: PageSource, params: Mapping[str, Any], depth: int, name: str) -> None:
+        self.pages, self.params, self.name = pages, params, name
+        self.depth = depth if depth > 1 else 0  # the scan waits for the oldest while the others are in flight
+        self.pending: Dict[int, Any] = {}  # offset -> Future of a Page
         self.pool: Optional[ThreadPoolExecutor] = None
 
-    def take(self, offset: int) -> Tuple[Optional[int], List[Mapping[str, Any]]]:
+    def take(self, offset: int) -> Page:
         future = self.pending.pop(offset, None)
         if future is None:
             self.discard()
-            return self.retriever.fetch(self.params, offset)
+            return self.pages(self.params, offset)
         return future.result()
 
     def schedule(self, offset: int, step: int, total: int) -> None:
@@ -2047,13 +2212,9 @@ class _ReadAhead:
         while len(self.pending) < self.depth and offset < total - 1:
             if offset not in self.pending:
                 if self.pool is None:
-                    self.pool = ThreadPoolExecutor(self.depth, thread_name_prefix=f"{self.retriever.name}-read-ahead")
-                self.pending[offset] = self.pool.submit(self._fetch, offset)
+                    self.pool = ThreadPoolExecutor(self.depth, thread_name_prefix=f"{self.name}-read-ahead")
+                self.pending[offset] = self.pool.submit(self.pages, self.params, offset)
             offset += step
-
-    def _fetch(self, offset: int) -> Tuple[Optional[int], List[Mapping[str, Any]]]:
-        self.retriever._local.partition = self.partition  # thread-local: this pool thread's own
-        return self.retriever.fetch(self.params, offset)
 
     def discard(self) -> None:
         for future in self.pending.values():
@@ -2064,6 +2225,11 @@ class _ReadAhead:
         self.discard()
         if self.pool is not None:
             self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Scans: each reads one pass of a list from a page source and yields each of its rows once
+# --------------------------------------------------------------------------------------------------
 
 
 class StableScan:
@@ -2079,40 +2245,46 @@ class StableScan:
     ``offset=499`` → ids 500..999 (500 is the overlap row: already seen, nothing was skipped).
     """
 
-    def __init__(self, retriever: "SnipeItRetriever", pass_params: Mapping[str, Any], normalize: Callable) -> None:
-        self.retriever, self.normalize = retriever, normalize
-        self.sort_key = retriever.sort_key
-        self.by_id = self.sort_key == "id"
-        self.params = {**pass_params, "sort": self.sort_key, "order": "asc"}
+    def __init__(self, pages: SlicePages, pass_params: Mapping[str, Any], normalize: Callable, sort_key: str = "id",
+                 pages_in_flight: int = 1) -> None:
+        self.pages, self.normalize, self.pages_in_flight = pages, normalize, pages_in_flight
+        self.by_id = sort_key == "id"
+        self.params = {**pass_params, "sort": sort_key, "order": "asc"}
         self.seen: set = set()
         self.highest = -1
 
-    def pages(self) -> Iterable[List[Dict[str, Any]]]:
+    def rows(self) -> Iterable[List[Dict[str, Any]]]:
+        """The new rows, a page's worth at a time."""
         for _ in range(1 if self.by_id else 3):
             total = yield from self._scan_once()
             if self.by_id or total is None or len(self.seen) >= total:
                 return
-            LOGGER.info(f"Stream {self.retriever.name}: {total - len(self.seen)} row(s) moved during the read; "
+            LOGGER.info(f"Stream {self.pages.name}: {total - len(self.seen)} row(s) moved during the read; "
                         "scanning again.")
 
     def _is_seen(self, row_id: int) -> bool:
         return row_id <= self.highest if self.by_id else row_id in self.seen
 
+    def _moved(self, page: Page, request_offset: int, consumed: int) -> bool:
+        """Rows before our place went away: the overlap row is not one already read (or the page came back empty)."""
+        if not consumed or request_offset <= 0:
+            return False
+        return not self._is_seen(page.rows[0]["id"]) if page.rows else page.total is not None and page.total < consumed
+
     def _scan_once(self) -> Iterable[List[Dict[str, Any]]]:
-        paging, name = self.retriever.paging, self.retriever.name
-        read_ahead = _ReadAhead(self.retriever, self.params)
+        read_ahead = _ReadAhead(self.pages, self.params, self.pages_in_flight, self.pages.name)
         consumed, total = 0, None
         try:
             while True:
                 request_offset = max(0, consumed - 1)  # one row of overlap
-                total, rows = read_ahead.take(request_offset)
-                while consumed and request_offset > 0 and (
-                    not self._is_seen(rows[0]["id"]) if rows else total is not None and total < consumed
-                ):
-                    request_offset = max(0, min(request_offset - max(len(rows), 1), (total or 0) - 1))
-                    LOGGER.info(f"Stream {name}: rows moved under the read (deleted?); stepping back to offset {request_offset}.")
-                    total, rows = read_ahead.take(request_offset)  # nobody predicted it: drops what was read ahead
-                following = paging.next_offset(request_offset, len(rows), total)
+                page = read_ahead.take(request_offset)
+                while self._moved(page, request_offset, consumed):
+                    request_offset = max(0, min(request_offset - max(len(page.rows), 1), (page.total or 0) - 1))
+                    LOGGER.info(f"Stream {self.pages.name}: rows moved under the read (deleted?); stepping back to "
+                                f"offset {request_offset}.")
+                    page = read_ahead.take(request_offset)  # nobody predicted it: drops what was read ahead
+                rows, total = page.rows, page.total
+                following = self.pages.paging.next_offset(request_offset, len(rows), total)
                 if rows:
                     consumed = request_offset + len(rows)
                     if following is not None and total is not None:
@@ -2142,7 +2314,7 @@ class NewestFirstScan:
     more with ``limit`` up to the server's cap. Only a group larger than the cap, or rows deleted under the read,
     fall back to the full read (:class:`FallBackToFullScan`). A group at the bound needs nothing: the sync that
     wrote the state read all of it. Rows edited while we read jump to the top and push ours right; the rows before
-    our place must then be rows we have (or newer than the read's start, left to the next sync), and a catch-up
+    our place must then be rows we have (or newer than the read's horizon, left to the next sync), and a catch-up
     pass reads the top again down to where this read started. Sample: page 1 ends in 40 rows of
     ``2024-05-01T09:12:03Z``; page 2 is requested at the offset of the row before them.
     """
@@ -2151,10 +2323,10 @@ class NewestFirstScan:
     # (Snipe-IT's MAX_RESULTS, 500 by default: a larger limit is answered with MAX_RESULTS rows).
     TIE_GROUP_LIMIT = 10_000
 
-    def __init__(self, retriever: "SnipeItRetriever", pass_params: Mapping[str, Any], normalize: Callable) -> None:
-        self.retriever, self.normalize, self.pass_params = retriever, normalize, pass_params
-        self.params = {**pass_params, "sort": retriever.newest_first_sort, "order": "desc"}
-        self.cursor = retriever.cursor_field
+    def __init__(self, pages: SlicePages, pass_params: Mapping[str, Any], normalize: Callable,
+                 sort: str = "updated_at", cursor_field: str = "updated_at_datetime") -> None:
+        self.pages, self.normalize, self.cursor = pages, normalize, cursor_field
+        self.params = {**pass_params, "sort": sort, "order": "desc"}
         self.seen: set = set()
 
     def rows(self, bound: str, catch_up: int = 0) -> Iterable[Dict[str, Any]]:
@@ -2164,9 +2336,9 @@ class NewestFirstScan:
         limit: Optional[int] = None
         while True:
             request_offset = max(0, self.run[1] - 1) if self.run else 0
-            total, rows = self.retriever.fetch(self.params if limit is None else {**self.params, "limit": limit}, request_offset)
-            page = [self.normalize(r) for r in rows]
-            skip = self._place(page, request_offset, total, limit) if self.run else 0
+            answer = self.pages(self.params if limit is None else {**self.params, "limit": limit}, request_offset)
+            page = [self.normalize(r) for r in answer.rows]
+            skip = self._place(page, request_offset, answer.total, limit) if self.run else 0
             if skip is None:
                 limit = self.TIE_GROUP_LIMIT  # the group fills the page: once more, as large as allowed
                 continue
@@ -2174,7 +2346,7 @@ class NewestFirstScan:
             if self.top is None and skip < len(page):
                 self.top = page[skip].get(self.cursor)
             stop = yield from self._emit(page, skip, request_offset, bound)
-            if stop or self.retriever.paging.next_offset(request_offset, len(page), total) is None:
+            if stop or self.pages.paging.next_offset(request_offset, len(page), answer.total) is None:
                 break
         if self.rows_jumped and self.top:
             if catch_up >= 2:
@@ -2202,7 +2374,7 @@ class NewestFirstScan:
                 f"more than {group} rows share {self.cursor} {value}, more than one answer of this server holds "
                 f"(its cap), and the API orders them arbitrarily")
         if limit is not None:
-            LOGGER.info(f"Stream {self.retriever.name}: {group} rows share {self.cursor} {value}; read in one request.")
+            LOGGER.info(f"Stream {self.pages.name}: {group} rows share {self.cursor} {value}; read in one request.")
         self.run[1] = request_offset + skip
         return skip
 
@@ -2222,7 +2394,7 @@ class NewestFirstScan:
 
     def _known(self, data: Mapping[str, Any]) -> bool:
         """A row before our place: one already read, or one edited after the read started (left to the next sync)."""
-        horizon = getattr(self.retriever._local, "server_second", None)
+        horizon = self.pages.horizon
         value = data.get(self.cursor)
         return data["id"] in self.seen or bool(horizon and value and value >= horizon)
 
@@ -2240,16 +2412,9 @@ class NewestIdFirstScan(NewestFirstScan):
         offset, anchor = 0, None
         while True:
             request_offset = max(0, offset - 1) if anchor is not None else offset
-            total, rows = self.retriever.fetch(self.params, request_offset)
-            page = [self.normalize(r) for r in rows]
-            skip = 0
-            if anchor is not None:
-                ids = [d["id"] for d in page]
-                if anchor not in ids:
-                    raise FallBackToFullScan("rows moved between two newest-first pages (deleted?)")
-                skip = ids.index(anchor) + 1
-                if any(not self._known(d) for d in page[:skip - 1]):
-                    raise FallBackToFullScan("unknown rows appeared before our place in the newest-first order")
+            answer = self.pages(self.params, request_offset)
+            page = [self.normalize(r) for r in answer.rows]
+            skip = self._after_anchor(page, anchor) if anchor is not None else 0
             stop = False
             for data in page[skip:]:
                 value = data.get(self.cursor)
@@ -2261,17 +2426,33 @@ class NewestIdFirstScan(NewestFirstScan):
                     if value > bound:
                         yield data
             offset = request_offset + len(page)
-            if stop or self.retriever.paging.next_offset(request_offset, len(page), total) is None:
+            if stop or self.pages.paging.next_offset(request_offset, len(page), answer.total) is None:
                 break
             anchor = page[-1]["id"]
+
+    def _after_anchor(self, page: List[Dict[str, Any]], anchor: int) -> int:
+        """Where the new entries start: after the previous page's last entry, which must be in this one."""
+        ids = [d["id"] for d in page]
+        if anchor not in ids:
+            raise FallBackToFullScan("rows moved between two newest-first pages (deleted?)")
+        skip = ids.index(anchor) + 1
+        if any(not self._known(d) for d in page[:skip - 1]):
+            raise FallBackToFullScan("unknown rows appeared before our place in the newest-first order")
+        return skip
+
+
+# --------------------------------------------------------------------------------------------------
+# The retriever
+# --------------------------------------------------------------------------------------------------
 
 
 class _TestReadLimitReached(Exception):
     """A Connector Builder test read has used its page budget for this slice."""
 
 
-class _TestRead:
-    """What a Connector Builder test read (``test_read``) inspects, for a retriever that is not a SimpleRetriever.
+@dataclass(frozen=True)
+class TestReadLimits:
+    """What a Connector Builder test read (``test_read``) may read, for a retriever that is not a SimpleRetriever.
 
     Why: the Builder builds the source with limits, and ModelToComponentFactory caps a SimpleRetriever through
     hooks this retriever bypasses: the paginator is wrapped in a ``PaginatorTestReadDecorator`` (pages per slice),
@@ -2289,24 +2470,27 @@ class _TestRead:
     page at a time (read-ahead would log pages out of order), and no body retries.
     """
 
-    def __init__(self, name: str, max_pages: int, max_records: int) -> None:
-        self.name, self.max_pages, self.max_records = name, max_pages, max_records
+    __test__ = False  # not a pytest test class, whatever its name
+    name: str
+    max_pages: int
+    max_records: int
 
     @classmethod
-    def of(cls, name: str, paginator: Any, config: Mapping[str, Any]) -> Optional["_TestRead"]:
+    def of(cls, name: str, paginator: Any, config: Mapping[str, Any]) -> Optional["TestReadLimits"]:
         from airbyte_cdk.sources.declarative.concurrent_declarative_source import TestLimits
 
         if not isinstance(paginator, PaginatorTestReadDecorator):
             return None
         limits = config.get("__test_read_config") or {}
-        # The decorator keeps its limit private; the Builder's config carries the same number.
-        pages = limits.get("max_pages_per_slice") or getattr(
-            paginator, "_maximum_number_of_pages", TestLimits.DEFAULT_MAX_PAGES_PER_SLICE)
+        pages = limits.get("max_pages_per_slice") or builder_page_limit(paginator) or \
+            TestLimits.DEFAULT_MAX_PAGES_PER_SLICE
         return cls(name, int(pages), int(limits.get("max_records") or TestLimits.DEFAULT_MAX_RECORDS))
 
-    def limit(self, records: Iterable[Record], local: threading.local) -> Iterable[Record]:
+    def page_budget(self) -> PageBudget:
+        return PageBudget(self.max_pages)
+
+    def limit(self, records: Iterable[Record]) -> Iterable[Record]:
         """One slice's records, stopped at the record limit or when the page budget is spent."""
-        local.test_read_pages = 0  # page requests of this slice
         count = 0
         try:
             for record in records:
@@ -2318,14 +2502,6 @@ class _TestRead:
             return
         finally:
             getattr(records, "close", lambda: None)()  # stops the scans (and their read-ahead) at once
-
-    def before_page(self, local: threading.local) -> None:
-        pages = getattr(local, "test_read_pages", None)
-        if pages is None:
-            return
-        if pages >= self.max_pages:
-            raise _TestReadLimitReached()
-        local.test_read_pages = pages + 1
 
     def log_formatter(self) -> Callable[[requests.Response], Any]:
         from airbyte_cdk.sources.http_logger import format_http_message
@@ -2348,9 +2524,9 @@ class SnipeItRetriever(Retriever):
     them) and soft-deleted rows need ``deleted=true`` / ``status=Deleted``. The extra passes are read first, the
     default list skips what they delivered (an :class:`IdSet`), and they are read once more at the end, because an
     asset archived or restored mid-read moves between lists. Rows updated in or after the second the read started
-    (the server's ``Date``) are left to the next sync, so the state's second is complete and the next sync can
-    compare strictly (``updated_at > state``) and re-send nothing. Sample ``$parameters``: ``{name: hardware,
-    resource: hardware, sort_by_updated_at: true, passes: [{}, {status: Archived}]}``.
+    (the slice's horizon, :class:`SlicePages`) are left to the next sync, so the state's second is complete and the
+    next sync can compare strictly (``updated_at > state``) and re-send nothing. Sample ``$parameters``: ``{name:
+    hardware, resource: hardware, sort_by_updated_at: true, passes: [{}, {status: Archived}]}``.
     """
 
     requester: Requester
@@ -2363,7 +2539,7 @@ class SnipeItRetriever(Retriever):
     max_body_retries: int = 3
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        self._parameters = parameters
+        self.stream_parameters = parameters
         self.name = self.name or parameters.get("name", "")
         self.sort_key: str = parameters.get("sort_key", "id")
         # A pass may carry "when": <config flag>; it is read only when that option is on (include_deleted).
@@ -2371,7 +2547,6 @@ class SnipeItRetriever(Retriever):
             {k: v for k, v in p.items() if k != "when"} for p in (parameters.get("passes") or [{}])
             if not p.get("when") or self.config.get(p["when"])
         ] or [{}]
-        self._local = threading.local()  # .partition: the slice's partition (license_seats: the license)
         self.cursor_field: str = parameters.get("cursor_field", "updated_at_datetime")
         # Incremental reads go newest first on this column and stop at the state (activity: id, its order).
         self.newest_first_sort: Optional[str] = "updated_at" if parameters.get("sort_by_updated_at") else parameters.get("newest_first_sort")
@@ -2379,30 +2554,27 @@ class SnipeItRetriever(Retriever):
         # html_fields list would not survive the CDK's $parameters propagation, which drops empty lists)
         self.html_fields = parameters.get("html_fields", ["notes"]) if parameters.get("notes_markdown", True) else []
         self.raw_fields = parameters.get("raw_fields", [])
-        # The declared paging rule (the test-read decorator keeps the paginator it wraps private).
-        self.paging: SnipeItOffsetIncrement = getattr(self.paginator, "pagination_strategy", None) or \
-            getattr(self.paginator, "_decorated").pagination_strategy
-        self.page_size = int(self.paging.get_page_size() or 500)
+        self.paging: SnipeItOffsetIncrement = declared_paging(self.paginator)
         # check reads one page and stops: nothing to read ahead
-        self.pages_in_flight = 1 if self.config.get("check_mode") else int(
-            self.config.get("pages_in_flight") or DEFAULT_PAGES_IN_FLIGHT)
-        self._test_read = _TestRead.of(self.name, self.paginator, self.config)  # Connector Builder only
-        if self._test_read:
+        self.pages_in_flight = 1 if self.config.get("check_mode") else int(self.config.get("pages_in_flight") or DEFAULT_PAGES_IN_FLIGHT)
+        self.test_read = TestReadLimits.of(self.name, self.paginator, self.config)  # Connector Builder only
+        if self.test_read:
             self.pages_in_flight, self.max_body_retries = 1, 1
-        self.pacer = RequestPacer.for_config(self.config)
-        self._pages = PageFetcher(self)
-        self._normalizers: Dict[int, RecordNormalizer] = {}
+        self.sync = SyncContext.of(self.config)
+        self.reader = PageReader(self.name, self.requester, self.paginator, self.decoder, self.sync,
+                                 ReadProgress(self.name), self.max_body_retries, bool(self.config.get("check_mode")),
+                                 self.test_read.log_formatter() if self.test_read else None)
+        self._normalizers: List[Tuple[Mapping[str, Any], RecordNormalizer]] = []  # by schema object (one per stream)
         self._normalizer_lock = threading.Lock()
-        harden_requester(self.requester, self.config, self.pacer.contact)
+        harden_requester(self.requester, self.config, self.sync.contact)
 
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
-        records = self._read_records(records_schema, stream_slice)
-        return records if self._test_read is None else self._test_read.limit(records, self._local)
+        budget = self.test_read.page_budget() if self.test_read else None
+        records = self._read_records(records_schema, stream_slice, budget)
+        return records if self.test_read is None else self.test_read.limit(records)
 
-    def fetch(self, params: Mapping[str, Any], offset: int) -> Tuple[Optional[int], List[Mapping[str, Any]]]:
-        return self._pages.fetch(params, offset)
-
-    def _read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
+    def _read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice],
+                      budget: Optional[PageBudget]) -> Iterable[Record]:
         if self.config.get("check_mode"):
             yield from self._check_readable()
             return
@@ -2410,22 +2582,22 @@ class SnipeItRetriever(Retriever):
         normalize = self._normalizer(records_schema).normalize
         bound = self._bound(stream_slice)
         filtered = bound > EPOCH
-        self._local.server_second = None
         state = (stream_slice.cursor_slice or {}).get("start_time")  # checked against the first answer's Date
-        self._local.state_cursor = (self.cursor_field, state) if filtered and state and state > EPOCH \
+        state_cursor = (self.cursor_field, state) if filtered and state and state > EPOCH \
             and state != self.config.get("start_date") else None
+        pages = SlicePages(self.reader, self.paging, stream_slice.partition, budget, state_cursor)
         delivered = IdSet()
         extra_passes = [p for p in self.passes if p]
         main_passes = [p for p in self.passes if not p]
         plan = extra_passes + main_passes + (extra_passes if main_passes else [])
         for pass_params in plan:
-            for data in self._scan(pass_params, bound if filtered else None, normalize):
+            for data in self._scan(pages, pass_params, bound if filtered else None, normalize):
                 key = data["id"]
                 if key in delivered:
                     continue
                 if filtered:
                     value = data.get(self.cursor_field)
-                    if value is None or value <= bound or value >= (self._local.server_second or "9"):
+                    if value is None or value <= bound or value >= (pages.horizon or "9"):
                         continue
                 if len(plan) > 1:
                     delivered.add(key)
@@ -2441,9 +2613,12 @@ class SnipeItRetriever(Retriever):
             state = EPOCH  # read in full on every sync: server-computed columns (counts) stay exact
         return max(state, _second_before(start)) if start else state
 
-    def _scan(self, pass_params: Mapping[str, Any], bound: Optional[str], normalize: Callable) -> Iterable[Dict[str, Any]]:
+    def _scan(self, pages: SlicePages, pass_params: Mapping[str, Any], bound: Optional[str],
+              normalize: Callable) -> Iterable[Dict[str, Any]]:
         if bound and self.newest_first_sort:
-            scan = (NewestIdFirstScan if self.newest_first_sort == "id" else NewestFirstScan)(self, pass_params, normalize)
+            scan = NewestIdFirstScan(pages, pass_params, normalize, "id", self.cursor_field) \
+                if self.newest_first_sort == "id" else \
+                NewestFirstScan(pages, pass_params, normalize, self.newest_first_sort, self.cursor_field)
             try:
                 rows = list(scan.rows(bound))  # materialised: on fallback nothing of the abandoned read was emitted
             except FallBackToFullScan as reason:
@@ -2451,46 +2626,32 @@ class SnipeItRetriever(Retriever):
             else:
                 yield from rows
                 return
-        for page in StableScan(self, pass_params, normalize).pages():
-            yield from page
-
-    def _diagnose(self) -> None:
-        if getattr(self.pacer, "snipeit_diagnosed", False):  # /users/me once per check, not once per stream
-            return
-        try:
-            user = diagnose_connection(self.config, self._parameters)
-        except AirbyteTracedException as error:
-            self.pacer.fatal_error = error.message
-            raise
-        self.pacer.snipeit_diagnosed = True  # type: ignore[attr-defined]
-        version = instance_version(self.config)
-        self.pacer.check_report.user = user
-        LOGGER.info(f"Connected to {self.config.get('base_url')}, Snipe-IT {version or '(version not told)'}"
-                    + (f"; {describe_token_user(user)}" if user else "."))
+        for new_rows in StableScan(pages, pass_params, normalize, self.sort_key, self.pages_in_flight).rows():
+            yield from new_rows
 
     def _check_readable(self) -> Iterable[Record]:
         """``check``: one row of the stream, to learn whether the token may read it. A stream it may not read
         (HTTP 403) does not fail the check: its missing permission is reported, and ``read`` fails that stream
         alone. Yields nothing: the check needs an answer, not records."""
         try:
-            self.fetch({"limit": 1}, 0)
-        except AirbyteTracedException as error:
-            if error.failure_type != FailureType.config_error or "HTTP 403" not in (error.message or ""):
-                raise
-            also = self._parameters.get("also_needed_by")  # licenses: license_seats reads the same list
-            self.pacer.check_report.cannot_read(self.name, str(self._parameters.get("permission")))
-            self.pacer.check_report.fail_if_nothing_is_readable(self.config.get("check_streams") or ())
+            self.reader.read({"limit": 1}, 0)
+        except PermissionDenied as error:
+            also = self.stream_parameters.get("also_needed_by")  # licenses: license_seats reads the same list
+            self.sync.check_report.cannot_read(self.name, str(self.stream_parameters.get("permission")))
+            self.sync.check_report.fail_if_nothing_is_readable(self.config.get("check_streams") or ())
             LOGGER.warning(f"Check: the token cannot read stream {self.name}. {error.message} Syncs will fail this "
                            f"stream{f' and {also}' if also else ''} and read the others.")
         return iter(())
 
     def _normalizer(self, schema: Mapping[str, Any]) -> RecordNormalizer:
-        key = id(schema)
         with self._normalizer_lock:
-            if key not in self._normalizers:
-                self._normalizers[key] = RecordNormalizer(
-                    schema, self.config, self.name, html_fields=self.html_fields, raw_fields=self.raw_fields)
-            return self._normalizers[key]
+            for known, normalizer in self._normalizers:
+                if known is schema:
+                    return normalizer
+            normalizer = RecordNormalizer(schema, self.config, self.name, html_fields=self.html_fields,
+                                          raw_fields=self.raw_fields)
+            self._normalizers.append((schema, normalizer))
+            return normalizer
 
 
 def _without_query(url: Optional[str]) -> str:
@@ -2509,11 +2670,6 @@ def _api_message(response: requests.Response) -> str:
     return f": {str(text)[:300]}" if text else ""
 
 
-# Answers that end the whole sync at once: the token was refused (401, a redirect to the login page), TLS failed, or
-# the instance cannot be reached at all. Every stream fails with the first one's message instead of sending its own.
-SYNC_ENDING_STATUSES = frozenset((401, 301, 302, 303, 307, 308, TLS_FAILED, NOT_REACHED))
-
-
 # --------------------------------------------------------------------------------------------------
 # A state later than the instance's clock
 # --------------------------------------------------------------------------------------------------
@@ -2530,23 +2686,11 @@ class ServerClock:
     budget. None when the instance cannot be reached: the read then fails with the cause, naming it.
     """
 
-    _instances: Dict[int, Tuple[Mapping[str, Any], "ServerClock"]] = {}
-    _instances_lock = threading.Lock()
-
-    def __init__(self, config: Mapping[str, Any]) -> None:
-        self.config = config
+    def __init__(self, sync: SyncContext) -> None:
+        self.sync = sync
         self._lock = threading.Lock()
         self._asked = False
         self._second: Optional[str] = None
-
-    @classmethod
-    def for_config(cls, config: Mapping[str, Any]) -> "ServerClock":
-        with cls._instances_lock:
-            entry = cls._instances.get(id(config))
-            if entry is None or entry[0] is not config:
-                entry = (config, cls(config))
-                cls._instances[id(config)] = entry
-            return entry[1]
 
     def second(self) -> Optional[str]:
         with self._lock:
@@ -2556,26 +2700,20 @@ class ServerClock:
             return self._second
 
     def _ask(self) -> Optional[str]:
-        pacer = RequestPacer.for_config(self.config)
-        first = pacer.claim_first_request()
+        # A plain request: a state migration is built before any requester, and gets only the config.
+        sync, config = self.sync, self.sync.config
+        if sync.fatal_error:
+            return None
         try:
-            if pacer.fatal_error:
-                return None
-            pacer.wait_for_slot()
-            try:
+            with sync.request_slot("(the instance's clock)") as ticket:
                 response = requests.get(
-                    f"{self.config.get('api_url')}version",
-                    headers={"Authorization": f"Bearer {self.config.get('api_token')}", "Accept": "application/json"},
-                    timeout=(15, 60), allow_redirects=False, verify=self.config.get("ca_bundle") or True)
-                pacer.observe(response)
-            finally:
-                pacer.release()
+                    f"{config.get('api_url')}version",
+                    headers={"Authorization": f"Bearer {config.get('api_token')}", "Accept": "application/json"},
+                    timeout=(15, 60), allow_redirects=False, verify=config.get("ca_bundle") or True)
+                sync.pacer.observe(response, ticket)
         except Exception as error:  # noqa: BLE001 - unreachable, TLS: the streams' own requests name the cause
             LOGGER.info(f"The instance's clock could not be read ({_short(error)}); this machine's clock stands in.")
             return None
-        finally:
-            if first:
-                pacer.first_request_finished()
         return _server_second(response)
 
 
@@ -2607,7 +2745,7 @@ class FutureCursorState(StateMigration):
         now = datetime.now(timezone.utc)
         if cursor <= (now - FUTURE_STATE_CHECK_WINDOW).strftime("%Y-%m-%dT%H:%M:%SZ"):
             return False
-        server = ServerClock.for_config(self.config).second()
+        server = SyncContext.of(self.config).clock.second()
         clock = server or now.strftime("%Y-%m-%dT%H:%M:%SZ")
         if cursor <= clock:
             return False
@@ -2657,42 +2795,39 @@ class SnipeItLicenseSeatsRetriever(SnipeItRetriever):
 
     MAX_SEAT_SCANS = 25
 
-    def _read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Record]:
+    def _read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice],
+                      budget: Optional[PageBudget]) -> Iterable[Record]:
         if self.config.get("check_mode"):
             return  # the partition router's read of licenses (in check mode) has asked /licenses: same permission
         stream_slice = _SliceWithCachedHash(stream_slice or StreamSlice(partition={}, cursor_slice={}))
         license_id = stream_slice.partition.get("license_id")
         if license_id is None:
             return
-        normalize = self._normalizer(records_schema).normalize
-        self._local.partition = {"license_id": license_id}
+        pages = SlicePages(self.reader, self.paging, {"license_id": license_id}, budget)
         try:
-            for data in self._seats(normalize):
+            for data in self._seats(pages, license_id, self._normalizer(records_schema).normalize):
                 yield Record(data=data, stream_name=self.name, associated_slice=stream_slice)
-        except AirbyteTracedException as error:
-            if "does not exist" not in (error.message or ""):
-                raise
+        except ItemMissing:
             LOGGER.info(f"Stream {self.name}: license {license_id} was deleted during the sync; skipped.")
-        finally:
-            self._local.partition = {}
 
-    def _seats(self, normalize: Callable) -> Iterable[Dict[str, Any]]:
+    def _seats(self, pages: SlicePages, license_id: Any, normalize: Callable) -> Iterable[Dict[str, Any]]:
         seen: set = set()
         total: Optional[int] = None
         for _ in range(self.MAX_SEAT_SCANS):
             offset: Optional[int] = 0
             while offset is not None:
-                total, rows = self.fetch({"sort": self.sort_key, "order": "asc"}, offset)
-                for row in rows:
+                page = pages({"sort": self.sort_key, "order": "asc"}, offset)
+                total = page.total
+                for row in page.rows:
                     if row["id"] not in seen:
                         seen.add(row["id"])
                         row.pop("name", None)  # v7: "Seat N", its position in this page
                         yield normalize(row)
-                offset = self.paging.next_offset(offset, len(rows), total)
+                offset = self.paging.next_offset(offset, len(page.rows), total)
             if total is None or len(seen) >= total:
                 return
         raise AirbyteTracedException(
-            message=f"Stream {self.name}: license {self._local.partition.get('license_id')} reports {total} seats "
+            message=f"Stream {self.name}: license {license_id} reports {total} seats "
                     f"but only {len(seen)} distinct ones could be read (the API orders seats arbitrarily).",
             failure_type=FailureType.transient_error)
 
@@ -2719,8 +2854,8 @@ class HardwareSchemaWithCustomFields(SchemaLoader):
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self._schema: Optional[Dict[str, Any]] = None
         self._lock = threading.Lock()
-        self.pacer = RequestPacer.for_config(self.config)
-        harden_requester(self.requester, self.config, self.pacer.contact)
+        self.sync = SyncContext.of(self.config)
+        harden_requester(self.requester, self.config, self.sync.contact)
 
     def get_json_schema(self) -> Mapping[str, Any]:
         with self._lock:  # asked once per partition: read /fields once per sync
@@ -2736,15 +2871,11 @@ class HardwareSchemaWithCustomFields(SchemaLoader):
         try:
             fields = self._read_fields()
         except AirbyteTracedException as error:
-            if error.failure_type == FailureType.config_error and error.message and "HTTP 403" not in error.message:
+            if error.failure_type == FailureType.config_error and not isinstance(error, PermissionDenied):
                 raise  # token refused, host unreachable, TLS, not Snipe-IT: the sync's error, not missing columns
-            LOGGER.warning(f"Stream hardware: custom fields could not be read from /api/v1/fields ({error.message}); "
-                           "their values stay in the custom_fields object only.")
-            return schema
+            return _without_custom_field_columns(schema, error.message)
         except Exception as problem:  # noqa: BLE001 - a cut-off or odd answer only costs the extra columns
-            LOGGER.warning(f"Stream hardware: custom fields could not be read from /api/v1/fields ({_short(problem)}); "
-                           "their values stay in the custom_fields object only.")
-            return schema
+            return _without_custom_field_columns(schema, _short(problem))
         for spec in fields:
             column = html.unescape(str(spec.get("db_column_name") or ""))
             if not column.startswith("_snipeit_") or column in properties:
@@ -2759,29 +2890,13 @@ class HardwareSchemaWithCustomFields(SchemaLoader):
         return schema
 
     def _read_fields(self) -> List[Mapping[str, Any]]:
-        pacer = self.pacer  # counts against the sync's budget, and may be its first request
-        first = pacer.claim_first_request()
-        try:
-            if pacer.fatal_error:
-                raise _config_error(pacer.fatal_error)
-            pacer.wait_for_slot()
-            try:
-                response = self.requester.send_request(
-                    stream_state={}, stream_slice=StreamSlice(partition={}, cursor_slice={}), next_page_token=None,
-                    request_params={"limit": 500, "offset": 0})
-                if response is not None:
-                    pacer.observe(response)
-            finally:
-                pacer.release()
-            if response is None:
-                raise _RetryableBody("no response")
-            if response.status_code >= 300:
-                refusal = refusal_of(self.requester, response, "hardware")
-                if response.status_code in SYNC_ENDING_STATUSES:
-                    pacer.fatal_error = pacer.fatal_error or refusal.message
-                raise refusal
-        finally:
-            if first:
-                pacer.first_request_finished()
+        # counts against the sync's budget, and may be its first request; /fields is one list, not paged
+        response = self.sync.send(self.requester, "hardware", {"limit": SETTING_DEFAULTS["page_size"], "offset": 0})
         page = next(iter(self.decoder.decode(response)))
         return [row for row in page["rows"] if isinstance(row, dict)]
+
+
+def _without_custom_field_columns(schema: Dict[str, Any], cause: Optional[str]) -> Dict[str, Any]:
+    LOGGER.warning(f"Stream hardware: custom fields could not be read from /api/v1/fields ({cause}); "
+                   "their values stay in the custom_fields object only.")
+    return schema

@@ -19,7 +19,7 @@ from source_snipeit import layout
 
 layout.install()  # components.py under the names the manifest resolves, before anything imports it
 
-from components import RequestPacer  # noqa: E402
+from components import SyncContext  # noqa: E402
 from source_snipeit.run import SourceSnipeit
 
 # Long on purpose: the CDK masks secrets in logs, and a short one would mangle unrelated text.
@@ -100,6 +100,6 @@ def final_state(output: EntrypointOutput, stream: str) -> Optional[Dict[str, Any
 @pytest.fixture(autouse=True)
 def _fresh_pacer():
     """Each test gets its own request pacer (it is shared per process and instance URL in real runs)."""
-    RequestPacer._instances.clear()
+    SyncContext.reset()
     yield
-    RequestPacer._instances.clear()
+    SyncContext.reset()

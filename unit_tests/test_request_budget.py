@@ -24,10 +24,10 @@ def answer(limit, remaining):
 
 
 def send(pacer, clock, response=None):
-    pacer.wait_for_slot()
+    ticket = pacer.wait_for_slot()
     sent = clock["t"]
     if response is not None:
-        pacer.observe(response)
+        pacer.observe(response, ticket)
     pacer.release()
     clock["t"] += 0.1
     return sent
@@ -83,14 +83,14 @@ def test_our_own_requests_in_flight_are_not_counted_twice(clock):
     start = clock["t"]
     times, counted = [], 0
     for _ in range(4):  # four pages in flight all the time; the server counts each when its worker picks it up
-        pacer.wait_for_slot()
+        ticket = pacer.wait_for_slot()
         times.append(clock["t"])
         counted += 1
     while len(times) < 125:
-        pacer.observe(answer(120, 120 - counted))  # the oldest answer, once all four were counted
+        pacer.observe(answer(120, 120 - counted), ticket)  # the oldest answer, once all four were counted
         pacer.release()
         clock["t"] += 0.1
-        pacer.wait_for_slot()
+        ticket = pacer.wait_for_slot()
         times.append(clock["t"])
         counted += 1
     assert len([t for t in times if t - start < 60]) == 119  # the whole window but one request for the next client
@@ -129,12 +129,12 @@ class Flight:
         assert self.sent.wait(5)
 
     def _run(self, pacer, clock):
-        pacer.wait_for_slot()
+        ticket = pacer.wait_for_slot()
         self.sent_at = clock["t"]
         self.sent.set()
         self.go.wait(5)
         if self.response is not None:
-            pacer.observe(self.response)
+            pacer.observe(self.response, ticket)
         pacer.release()
         self.done.set()
 
