@@ -545,7 +545,7 @@ def _refuse_redirects(response: requests.Response, *args: Any, **kwargs: Any) ->
     return response
 
 
-def diagnose_connection(config: Mapping[str, Any]) -> Mapping[str, Any]:
+def diagnose_connection(config: Mapping[str, Any], requester: Requester) -> Mapping[str, Any]:
     """``check`` only: one plain request to ``/users/me``, no retries, and an answer that names the usual causes.
 
     Quirk: ``/api/v1/users/me`` answers for every valid token, even one whose user has no permission at all
@@ -553,7 +553,8 @@ def diagnose_connection(config: Mapping[str, Any]) -> Mapping[str, Any]:
     this request tells "cannot reach", "TLS", "not Snipe-IT" and "token refused" apart within seconds (the CDK's
     retrying requester would spend a minute of backoff on an unreachable host and report a bare
     ``ConnectionError``); which streams the token can read is probed per stream afterwards
-    (``SnipeItRetriever._check_readable``). Returns the token's user.
+    (``SnipeItRetriever._check_readable``). Returns the token's user. A 401 fails with the declared
+    requester's ``error_message`` (the manifest writes it once).
     """
     url = f"{config.get('api_url')}users/me"
     headers = {"Authorization": f"Bearer {config.get('api_token')}", "Accept": "application/json"}
@@ -567,7 +568,7 @@ def diagnose_connection(config: Mapping[str, Any]) -> Mapping[str, Any]:
                             "and port) and that this machine can reach the instance.")
     status = response.status_code
     if status == 401:
-        raise _config_error("Snipe-IT refused the API token (HTTP 401). Create a new personal access token and update api_token.")
+        raise refusal_of(requester, response, "check")
     if response.is_redirect or status in (301, 302, 303, 307, 308):
         location = _without_query(response.headers.get("Location") or response.headers.get("X-Snipeit-Redirect-Location"))
         raise _config_error(f"{url} redirects to {location}: the token was refused (Snipe-IT sends its login page), "
@@ -1039,7 +1040,7 @@ class SyncContext:
             raise refusal
         return response
 
-    def diagnose(self) -> None:
+    def diagnose(self, requester: Requester) -> None:
         """``check``: once per sync, before its first page, one plain request that names the cause of a failure
         (:func:`diagnose_connection`), then the instance's version and the token's user, logged."""
         with self._lock:
@@ -1047,7 +1048,7 @@ class SyncContext:
                 return  # a failed diagnosis: the stream's request fails with its message
         self.dates  # noqa: B018 - an unknown date_display_format is a config error, named before any request
         try:
-            user = diagnose_connection(self.config)
+            user = diagnose_connection(self.config, requester)
         except AirbyteTracedException as error:
             self.fatal_error = error.message
             raise
@@ -2125,7 +2126,7 @@ class PageReader:
             if budget is not None:
                 budget.spend()
             if self.diagnose and offset == 0:
-                self.sync.diagnose()
+                self.sync.diagnose(self.requester)
             response = self.sync.send(self.requester, self.name, request_params, partition, self.log_formatter)
             try:
                 decoded = next(iter(self.decoder.decode(response)))
