@@ -155,10 +155,14 @@
     {%- endif -%}
 {% endmacro %}
 
-{#- A column of a mart that counts rows of `stream`: null (not known) when the stream was not synced, rather than
-    a zero that reads as "none". -#}
+{#- A column of a mart that counts rows of `stream` (or of a list of streams): null (not known) when the stream (none
+    of them) was not synced, rather than a zero that reads as "none". -#}
 {% macro snipeit_count_if_synced(stream, expression) %}
-    {%- if snipeit_using(stream) -%}
+    {%- set synced = [] -%}
+    {%- for name in ([stream] if stream is string else stream) if snipeit_using(name) -%}
+        {%- do synced.append(name) -%}
+    {%- endfor -%}
+    {%- if synced -%}
         coalesce({{ expression }}, 0)
     {%- else -%}
         cast(null as {{ dbt.type_bigint() }})
