@@ -137,3 +137,32 @@ class FakeList:
 def stamped(ids, second: str, **fields: Any) -> List[Dict[str, Any]]:
     """Rows of one ``updated_at`` second (a bulk edit)."""
     return [{"id": i, "updated_at_datetime": second, **fields} for i in ids]
+
+
+def manifest_schema(stream: str) -> Dict[str, Any]:
+    """A stream's JSON schema from manifest.yaml, its ``#/definitions/types/...`` references resolved."""
+    types = MANIFEST["definitions"]["types"]
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/definitions/types/"):
+                return resolve(types[ref.rsplit("/", 1)[1]])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return resolve(MANIFEST["schemas"][stream])
+
+
+def manifest_error_handler(config: Mapping[str, Any], **parameters: Any) -> Any:
+    """The requester's error handler as manifest.yaml declares it (response filters and their messages), built by the
+    CDK's factory with the stream's ``$parameters`` (name, resource, permission)."""
+    from airbyte_cdk.sources.declarative.models.declarative_component_schema import DefaultErrorHandler
+    from airbyte_cdk.sources.declarative.parsers.manifest_component_transformer import ManifestComponentTransformer
+    from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
+
+    definition = {**MANIFEST["definitions"]["requester"]["error_handler"], "$parameters": parameters}
+    definition = ManifestComponentTransformer().propagate_types_and_parameters("", definition, {})
+    return ModelToComponentFactory().create_component(DefaultErrorHandler, definition, config)
