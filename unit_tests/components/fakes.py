@@ -90,18 +90,18 @@ _SORT_COLUMNS = {"updated_at": "updated_at_datetime", "created_at": "created_at_
 class FakeList:
     """One list endpoint in memory, read as the scans read SlicePages: ``pages(params, offset) -> Page``.
 
-    Rows are flat (already normalised), so the scans can take ``dict`` as their ``normalize``. ``sort`` and ``order``
-    are honoured; rows that tie in the sort column come back in a new order on every request (MySQL has no
-    tie-breaker). ``before[n]`` runs before the n-th request (1-based) is answered: the place to delete or edit rows
+    Rows are flat (already normalised), so the scans can take ``dict`` as their ``normalize``. ``limit`` is the
+    configured page size unless a request sets its own, clamped to ``max_results``; ``sort`` and ``order`` are
+    honoured; rows that tie in the sort column come back in a new order on every request (MySQL has no tie-breaker). ``before[n]`` runs before the n-th request (1-based) is answered: the place to delete or edit rows
     while a scan pages."""
 
-    def __init__(self, rows: List[Dict[str, Any]], max_results: int = 500, name: str = "hardware",
+    def __init__(self, rows: List[Dict[str, Any]], page_size: int = 500, max_results: int = 500, name: str = "hardware",
                  horizon: Optional[str] = "2099-01-01T00:00:00Z", seed: int = 7) -> None:
         self.rows = [dict(r) for r in rows]
-        self.max_results = max_results
+        self.page_size, self.max_results = page_size, max_results
         self.name = name
         self.horizon = horizon
-        self.paging = SnipeItOffsetIncrement(config={}, page_size=max_results, parameters={})
+        self.paging = SnipeItOffsetIncrement(config={}, page_size=page_size, parameters={})
         self.before: Dict[int, Callable[["FakeList"], None]] = {}
         self.requests: List[tuple] = []
         self._random = random.Random(seed)
@@ -118,7 +118,7 @@ class FakeList:
             self._random.shuffle(ordered)  # ties: any order, a new one each time
             ordered.sort(key=lambda r: r.get(column) or "" if column != "id" else r["id"],
                          reverse=params.get("order") == "desc")
-            limit = min(int(params.get("limit", self.max_results)), self.max_results)
+            limit = min(int(params.get("limit", self.page_size)), self.max_results)
             return Page([dict(r) for r in ordered[offset:offset + limit]], len(self.rows), None)
 
     # changes made between requests
@@ -129,6 +129,9 @@ class FakeList:
         for row in self.rows:
             if row["id"] == row_id:
                 row.update(fields)
+
+    def add(self, *rows: Dict[str, Any]) -> None:
+        self.rows.extend(dict(r) for r in rows)
 
     def offsets(self) -> List[int]:
         return [offset for _, offset in self.requests]
