@@ -95,6 +95,8 @@ class FakeList:
     honoured; rows that tie in the sort column come back in a new order on every request (MySQL has no tie-breaker). ``before[n]`` runs before the n-th request (1-based) is answered: the place to delete or edit rows
     while a scan pages."""
 
+    MAX_REQUESTS = 500  # a scan that loops fails the test at once instead of at pytest's timeout
+
     def __init__(self, rows: List[Dict[str, Any]], page_size: int = 500, max_results: int = 500, name: str = "hardware",
                  horizon: Optional[str] = "2099-01-01T00:00:00Z", seed: int = 7) -> None:
         self.rows = [dict(r) for r in rows]
@@ -110,13 +112,15 @@ class FakeList:
     def __call__(self, params: Mapping[str, Any], offset: int) -> Page:
         with self._lock:
             self.requests.append((dict(params), offset))
+            if len(self.requests) > self.MAX_REQUESTS:
+                raise AssertionError(f"{len(self.requests)} requests for {len(self.rows)} rows: the scan does not end")
             hook = self.before.get(len(self.requests))
             if hook is not None:
                 hook(self)
-            column = _SORT_COLUMNS.get(params.get("sort", "id"), params.get("sort", "id"))
+            sort = params.get("sort", "id")
             ordered = list(self.rows)
             self._random.shuffle(ordered)  # ties: any order, a new one each time
-            ordered.sort(key=lambda r: r.get(column) or "" if column != "id" else r["id"],
+            ordered.sort(key=lambda r: r["id"] if sort == "id" else r.get(_SORT_COLUMNS.get(sort, sort), r.get(sort)) or "",
                          reverse=params.get("order") == "desc")
             limit = min(int(params.get("limit", self.page_size)), self.max_results)
             return Page([dict(r) for r in ordered[offset:offset + limit]], len(self.rows), None)
@@ -169,3 +173,13 @@ def manifest_error_handler(config: Mapping[str, Any], **parameters: Any) -> Any:
     definition = {**MANIFEST["definitions"]["requester"]["error_handler"], "$parameters": parameters}
     definition = ManifestComponentTransformer().propagate_types_and_parameters("", definition, {})
     return ModelToComponentFactory().create_component(DefaultErrorHandler, definition, config)
+
+
+def serve(lists: Mapping[str, "FakeList"], date: str = "Wed, 01 May 2024 09:00:30 GMT") -> Callable:
+    """A requester's answer function over one FakeList per pass (keyed by the pass's ``status``, "" for the default
+    list), each answer with a ``Date`` header (the read's horizon)."""
+    def answer(params: Dict[str, Any]) -> requests.Response:
+        fake = lists[str(params.get("status", ""))]
+        page = fake({k: v for k, v in params.items() if k in ("sort", "order", "limit")}, int(params["offset"]))
+        return response({"total": page.total, "rows": page.rows}, headers={"Date": date})
+    return answer

@@ -3,6 +3,7 @@ the same object for the same token, the last LIMIT syncs kept, reset(); its pace
 that goes alone so a refused token costs one request."""
 
 import threading
+import time
 
 import pytest
 
@@ -117,8 +118,10 @@ def test_the_first_request_goes_alone_and_its_refusal_stops_the_streams_waiting_
 
     first = threading.Thread(target=stream, args=("hardware",))
     first.start()
-    while not requester.sent:
-        pass
+    for _ in range(500):
+        if requester.sent:
+            break
+        time.sleep(0.01)
     others = [threading.Thread(target=stream, args=(name,)) for name in ("users", "licenses")]
     for thread in others:
         thread.start()
@@ -131,3 +134,11 @@ def test_the_first_request_goes_alone_and_its_refusal_stops_the_streams_waiting_
     assert len(requester.sent) == 1
     assert isinstance(errors["hardware"], TokenRefused)
     assert all("was not read" in errors[name].message for name in ("users", "licenses"))
+
+
+def test_the_instances_clock_is_not_asked_once_the_sync_has_failed():
+    context = SyncContext.of(config("clock"))
+    context.fatal_error = "Snipe-IT refused the API token (HTTP 401)."
+    assert context.clock.second() is None
+    context.fatal_error = None
+    assert context.clock.second() is None  # asked once per sync: the answer is kept
