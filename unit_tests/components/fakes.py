@@ -5,7 +5,10 @@
 * :class:`FakeList`: a Snipe-IT list endpoint held in memory, the page source ``(params, offset) -> Page`` the scans
   read from, with the server's habits: ``limit`` clamped to ``max_results``, ties in the sort column in a new order on
   every request, and hooks that change the rows between requests (a deletion, an edit) while a scan pages.
-* :func:`capture`: a response recorded from a real Snipe-IT (captures/real-snipeit/).
+* :func:`serve`: a FakeRequester's answers over one FakeList per pass, for the retriever.
+* :func:`capture` / :func:`captured_response`: a response recorded from a real Snipe-IT (captures/real-snipeit/).
+* :func:`paginator`, :func:`manifest_error_handler`, :func:`manifest_schema`: the manifest's own paginator, error
+  handler and stream schemas, built without a source.
 """
 
 from __future__ import annotations
