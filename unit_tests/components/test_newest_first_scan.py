@@ -108,7 +108,7 @@ def test_without_a_horizon_rows_jumping_ahead_of_our_place_are_unknown_and_fall_
 def test_rows_that_keep_changing_under_every_catch_up_fall_back():
     pages = FakeList(distinct(30), page_size=3, horizon=at(31))
     edits = iter(range(1, 30))
-    for request in range(2, 40):  # before every request an unread row jumps to the top
-        pages.before[request] = lambda rows, second=32 + request: rows.edit(next(edits), updated_at_datetime=at(second))
+    for request in range(2, 40):  # before every request an unread row is edited: it jumps to the top
+        pages.before[request] = lambda rows, n=request: rows.edit(next(edits), updated_at_datetime=f"2024-05-01T09:01:{n:02d}Z")
     with pytest.raises(FallBackToFullScan, match="rows kept changing"):
         read(pages)

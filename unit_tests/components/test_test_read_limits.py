@@ -54,7 +54,8 @@ def test_records_stop_at_the_record_limit_and_the_read_behind_them_is_closed():
         finally:
             closed.append(True)
 
-    assert list(TestReadLimits("hardware", 5, 3).limit(records())) == [0, 1, 2]
+    source = records()  # still referenced: only an explicit close ends it now
+    assert list(TestReadLimits("hardware", 5, 3).limit(source)) == [0, 1, 2]
     assert closed == [True]
 
 
