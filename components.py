@@ -2750,8 +2750,8 @@ class FutureCursorState(StateMigration):
         clock = server or now.strftime("%Y-%m-%dT%H:%M:%SZ")
         if cursor <= clock:
             return False
-        LOGGER.warning(f"Stream {self.stream}: the saved state's {self.cursor_field} {cursor} is later than the "
-                       f"{'instance' if server else 'this machine'}'s clock ({clock}): no row can be newer, so that state "
+        LOGGER.warning(f"Stream {self.stream}: the saved state's {self.cursor_field} {cursor} is later than "
+                       f"{'the instance' if server else 'this machine'}'s clock ({clock}): no row can be newer, so that state "
                        "would never sync the stream again. The stream is read as if it had no state, and its state is "
                        "saved anew from the rows read.")
         return True
