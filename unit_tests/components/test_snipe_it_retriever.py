@@ -102,7 +102,7 @@ def test_a_pass_for_deleted_rows_is_read_only_when_include_deleted_is_on():
 def test_check_reads_one_row_and_reports_a_denied_stream_without_failing(caplog, monkeypatch):
     stream, requester = retriever({}, {**HARDWARE, "permission": "assets.view"}, check_mode=True)
     requester.answer = lambda params: response({"message": "This action is unauthorized."}, 403)
-    monkeypatch.setattr(stream.sync, "diagnose", lambda: None)  # check's /users/me diagnosis is plain HTTP: not here
+    monkeypatch.setattr(stream.sync, "diagnose", lambda requester: None)  # check's /users/me diagnosis is plain HTTP: not here
     with caplog.at_level(logging.WARNING, logger="airbyte"):
         assert read(stream) == []
     assert requester.sent[0]["params"]["limit"] == 1
