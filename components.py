@@ -1940,9 +1940,10 @@ class SnipeItPageDecoder(Decoder):
             raise _RetryableBody(f"the response is not valid JSON ({len(body_bytes)} bytes, it may have been cut off)")
         if isinstance(body, dict) and body.get("status") == "error":
             said = body.get("messages", body.get("message"))
+            message = f"Stream {self.stream}: Snipe-IT answered HTTP {response.status_code} with an error: {said}"
+            # internal_message too: the CDK's end-of-sync summary names each stream's failure by its repr()
             raise (ItemMissing if _MISSING_ITEM.search(str(said)) else ErrorBody)(
-                message=f"Stream {self.stream}: Snipe-IT answered HTTP {response.status_code} with an error: {said}",
-                failure_type=FailureType.system_error)
+                message=message, internal_message=message, failure_type=FailureType.system_error)
         if not isinstance(body, dict) or "rows" not in body:
             raise _RetryableBody("the response is JSON but has no 'rows' list")
         rows, total = body["rows"], body.get("total")

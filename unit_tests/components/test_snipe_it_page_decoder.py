@@ -49,6 +49,8 @@ def test_other_error_bodies_raise_error_body_not_item_missing(body):
     assert not isinstance(error.value, ItemMissing)
     assert error.value.failure_type == FailureType.system_error
     assert str(body.get("messages", body.get("message"))) in error.value.message
+    # the CDK's "did not sync successfully: <stream>: <repr>" summary shows the repr, not only the message
+    assert str(body.get("messages", body.get("message"))) in repr(error.value)
 
 
 @pytest.mark.parametrize("answer", [
