@@ -6,9 +6,11 @@ by `scripts/local_sync.py` (`import harness`); it imports no test framework, so 
 - Streams and API paths come from `manifest.yaml` (`manifest_streams()`); nothing here repeats the list.
   `STREAMS` is the ten core streams (the emulator's `Dataset` resources), `ALL_STREAMS` every stream.
 - Emulators run in-process on 127.0.0.1 (free port) and are stopped at teardown (`running_emulator()`; the
-  `start_emulator` fixture in conftest.py).
+  `start_emulator` fixture in conftest.py); `free_port()` is a port nothing listens on (a dead host, a server's).
 - The connector runs as the platform runs it: a subprocess (`python main.py read --config C --catalog K
-  [--state S]`, or any other command line, e.g. `source-declarative-manifest`), its stdout parsed as messages.
+  [--state S]`, or any other command line, e.g. `source-declarative-manifest`), its stdout parsed as messages:
+  `run_read`, `run_connector` (any command, optionally returning at a timeout instead of raising), `run_command`
+  (a whole command line), `read_and_kill` (SIGKILL at the n-th RECORD line: a power cut at a counted point).
 - `clean_cdk_venv()`: a virtual environment with only `airbyte-cdk` (what Airbyte's manifest-only image has),
   built once per CDK version under the repo's ignored `.cache/`.
 """

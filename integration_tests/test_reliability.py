@@ -1,9 +1,11 @@
 """Nothing lost, nothing leaked: fault matrix, SIGKILL/resume, rows changing mid-read, bad input, TLS/redirect
 security and a token-leak sweep over everything each test captured (an autouse fixture, not a last test).
 
-Every server is on 127.0.0.1 (free port), started and stopped here. Slow parts run concurrently (each job has
-its own emulator and its own `python main.py` subprocess), so the module stays well under 90 s on 2 cores.
-All randomness is seeded. Figures are printed (run with -s to see them) and summarised in RELIABILITY.md.
+Every server is on 127.0.0.1 (free port): emulators and connector runs come from harness.py (`python main.py` as a
+subprocess; SIGKILLs at a counted RECORD line, `harness.read_and_kill`), the few servers that are not Snipe-IT are
+started and stopped here. Slow parts run concurrently (each job has its own emulator and its own `python main.py`
+subprocess), so the module stays well under 90 s on 2 cores. All randomness is seeded. Figures are printed (run with
+-s to see them) and summarised in RELIABILITY.md.
 """
 
 from __future__ import annotations
