@@ -6,9 +6,11 @@ by `scripts/local_sync.py` (`import harness`); it imports no test framework, so 
 - Streams and API paths come from `manifest.yaml` (`manifest_streams()`); nothing here repeats the list.
   `STREAMS` is the ten core streams (the emulator's `Dataset` resources), `ALL_STREAMS` every stream.
 - Emulators run in-process on 127.0.0.1 (free port) and are stopped at teardown (`running_emulator()`; the
-  `start_emulator` fixture in conftest.py).
+  `start_emulator` fixture in conftest.py); `free_port()` is a port nothing listens on (a dead host, a server's).
 - The connector runs as the platform runs it: a subprocess (`python main.py read --config C --catalog K
-  [--state S]`, or any other command line, e.g. `source-declarative-manifest`), its stdout parsed as messages.
+  [--state S]`, or any other command line, e.g. `source-declarative-manifest`), its stdout parsed as messages:
+  `run_read`, `run_connector` (any command, optionally returning at a timeout instead of raising), `run_command`
+  (a whole command line), `read_and_kill` (SIGKILL at the n-th RECORD line: a power cut at a counted point).
 - `clean_cdk_venv()`: a virtual environment with only `airbyte-cdk` (what Airbyte's manifest-only image has),
   built once per CDK version under the repo's ignored `.cache/`.
 """
@@ -23,14 +25,17 @@ import importlib.metadata
 import json
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
 
 import yaml
 
@@ -141,9 +146,17 @@ def running_emulator(dataset: Optional[Dataset] = None, **kwargs: Any) -> Iterat
         emu.stop()
 
 
-def make_config(emu: Emulator, **overrides: Any) -> Dict[str, Any]:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on (just now): for a server to start on, or a URL that refuses."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_config(emu: Union[Emulator, str], **overrides: Any) -> Dict[str, Any]:
+    """A valid config for the emulator `emu` (or any server, given its base URL), the pacer out of the way."""
     config = {
-        "base_url": emu.url,
+        "base_url": emu if isinstance(emu, str) else emu.url,
         "api_token": DEFAULT_TOKEN,
         "requests_per_minute": 1_000_000,  # the pacer is not under test here; keep the suite fast
         "rate_limit_window_seconds": 1,
@@ -211,6 +224,9 @@ class ReadResult:
     stdout: str
     stderr: str
     messages: List[Dict[str, Any]] = field(default_factory=list)
+    wall: float = 0.0  # seconds from start to exit
+    timed_out: bool = False  # killed at the timeout (run_command(raise_on_timeout=False))
+    killed: bool = False  # killed on purpose mid-read (read_and_kill)
 
     @property
     def records(self) -> Dict[str, List[Dict[str, Any]]]:
@@ -256,6 +272,12 @@ class ReadResult:
     def of_type(self, message_type: str) -> List[Dict[str, Any]]:
         return [m for m in self.messages if m.get("type") == message_type]
 
+    @property
+    def connection_status(self) -> Optional[Dict[str, Any]]:
+        """check's last CONNECTION_STATUS ({"status": "SUCCEEDED" | "FAILED", "message": ...}), or None."""
+        found = [m["connectionStatus"] for m in self.of_type("CONNECTION_STATUS")]
+        return found[-1] if found else None
+
     def stream_status(self, stream: str) -> List[str]:
         return [m["trace"]["stream_status"]["status"] for m in self.messages
                 if m.get("type") == "TRACE" and m["trace"].get("type") == "STREAM_STATUS"
@@ -276,31 +298,83 @@ def clean_env(**extra: str) -> Dict[str, str]:
 
 
 def run_command(cmd: Sequence[str], *, cwd: Path = REPO, env: Optional[Mapping[str, str]] = None,
-                timeout: float = READ_TIMEOUT) -> ReadResult:
-    """Run any connector command line; returns its exit code, output and parsed Airbyte messages."""
-    proc = subprocess.run(list(cmd), cwd=str(cwd), env=dict(env) if env is not None else None,
-                          capture_output=True, text=True, timeout=timeout)
-    return ReadResult(proc.returncode, proc.stdout, proc.stderr, parse_messages(proc.stdout))
+                timeout: float = READ_TIMEOUT, raise_on_timeout: bool = True) -> ReadResult:
+    """Run any connector command line; returns its exit code, output and parsed Airbyte messages. At `timeout` the
+    command is killed: subprocess.TimeoutExpired is raised, or, with raise_on_timeout=False, what it printed until
+    then is returned with `timed_out` set (for tests whose point is that a command ends within a bound)."""
+    started = time.monotonic()
+    proc = subprocess.Popen(list(cmd), cwd=str(cwd), env=dict(env) if env is not None else None,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    timed_out = False
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        stdout, stderr = proc.communicate()
+        if raise_on_timeout:
+            raise subprocess.TimeoutExpired(list(cmd), timeout, stdout, stderr) from None
+        timed_out = True
+    return ReadResult(proc.returncode, stdout, stderr, parse_messages(stdout), wall=time.monotonic() - started,
+                      timed_out=timed_out)
+
+
+def write_inputs(run_dir: Path, command: str, config: Union[Mapping[str, Any], str, None] = None,
+                 streams: Iterable[str] = tuple(STREAMS), state: Optional[Mapping[str, Mapping[str, Any]]] = None,
+                 incremental: Optional[bool] = None) -> List[str]:
+    """The files `command` takes (config.json; read: catalog.json and state.json) in run_dir; returns the command's
+    args (`check --config ...`, `read --config ... --catalog ... [--state ...]`, `spec`). A str config is written as
+    it is (raw text)."""
+    args = [command]
+    if command == "spec":
+        return args
+    config_path = Path(run_dir) / "config.json"
+    if isinstance(config, str):
+        config_path.parent.mkdir(parents=True, exist_ok=True)
+        config_path.write_text(config)
+    else:
+        write_json(config_path, config)
+    args += ["--config", str(config_path)]
+    if command == "read":
+        if incremental is None:
+            incremental = state is not None
+        catalog_path = write_json(Path(run_dir) / "catalog.json", make_catalog(streams, incremental=incremental))
+        args += ["--catalog", str(catalog_path)]
+        if state is not None:
+            args += ["--state", str(write_json(Path(run_dir) / "state.json", make_state(state)))]
+    return args
 
 
 def write_read_inputs(run_dir: Path, config: Mapping[str, Any], streams: Iterable[str] = tuple(STREAMS),
                       state: Optional[Mapping[str, Mapping[str, Any]]] = None,
                       incremental: Optional[bool] = None) -> List[str]:
     """config.json, catalog.json (and state.json) in run_dir; returns the `read --config ... --catalog ...` args."""
-    if incremental is None:
-        incremental = state is not None
-    config_path = write_json(Path(run_dir) / "config.json", config)
-    catalog_path = write_json(Path(run_dir) / "catalog.json", make_catalog(streams, incremental=incremental))
-    args = ["read", "--config", str(config_path), "--catalog", str(catalog_path)]
-    if state is not None:
-        args += ["--state", str(write_json(Path(run_dir) / "state.json", make_state(state)))]
-    return args
+    return write_inputs(run_dir, "read", config, streams, state, incremental)
+
+
+_RUN_DIRS = threading.Lock()
 
 
 def new_run_dir(tmp_path: Path, prefix: str = "read") -> Path:
-    run_dir = Path(tmp_path) / f"{prefix}{len(list(Path(tmp_path).glob(prefix + '*')))}"
-    run_dir.mkdir(parents=True)
+    """tmp_path/<prefix><n>, the next n: one folder per command, also for commands started from several threads."""
+    with _RUN_DIRS:
+        n = len(list(Path(tmp_path).glob(prefix + "*")))
+        while (Path(tmp_path) / f"{prefix}{n}").exists():
+            n += 1
+        run_dir = Path(tmp_path) / f"{prefix}{n}"
+        run_dir.mkdir(parents=True)
     return run_dir
+
+
+def run_connector(tmp_path: Path, command: str, config: Union[Mapping[str, Any], str, None] = None,
+                  streams: Iterable[str] = tuple(STREAMS), state: Optional[Mapping[str, Mapping[str, Any]]] = None,
+                  incremental: Optional[bool] = None, timeout: float = READ_TIMEOUT,
+                  entrypoint: Optional[Sequence[str]] = None, cwd: Path = REPO,
+                  env: Optional[Mapping[str, str]] = None, raise_on_timeout: bool = True) -> ReadResult:
+    """`python main.py <command>` (spec, check, discover, read; or `entrypoint` + the command) in a subprocess, its
+    input files under a new folder of tmp_path; returns the parsed Airbyte messages (see run_command on timeouts)."""
+    args = write_inputs(new_run_dir(tmp_path, command), command, config, streams, state, incremental)
+    return run_command([*(entrypoint or [PYTHON, MAIN_PY]), *args], cwd=cwd, env=env, timeout=timeout,
+                       raise_on_timeout=raise_on_timeout)
 
 
 def run_read(tmp_path: Path, config: Mapping[str, Any], streams: Iterable[str] = tuple(STREAMS),
@@ -308,8 +382,54 @@ def run_read(tmp_path: Path, config: Mapping[str, Any], streams: Iterable[str] =
              timeout: float = READ_TIMEOUT, entrypoint: Optional[Sequence[str]] = None,
              cwd: Path = REPO, env: Optional[Mapping[str, str]] = None) -> ReadResult:
     """`python main.py read` (or `entrypoint` + `read ...`) in a subprocess; returns the parsed Airbyte messages."""
-    args = write_read_inputs(new_run_dir(tmp_path), config, streams, state, incremental)
-    return run_command([*(entrypoint or [PYTHON, MAIN_PY]), *args], cwd=cwd, env=env, timeout=timeout)
+    return run_connector(tmp_path, "read", config, streams, state, incremental, timeout, entrypoint, cwd, env)
+
+
+def is_record_line(line: str) -> bool:
+    return line.startswith("{") and '"type":"RECORD"' in line.replace(" ", "")
+
+
+def read_and_kill(tmp_path: Path, config: Mapping[str, Any], kill_after: int, streams: Iterable[str] = tuple(STREAMS),
+                  state: Optional[Mapping[str, Mapping[str, Any]]] = None, incremental: Optional[bool] = None,
+                  timeout: float = READ_TIMEOUT, env: Optional[Mapping[str, str]] = None) -> ReadResult:
+    """`python main.py read`, SIGKILLed when its `kill_after`-th RECORD line arrives (a power cut, an OOM kill).
+
+    Deterministic in what the caller is given: the result holds exactly the lines up to and including that RECORD
+    (`killed` set, returncode -9); what the connector had written to the pipe after it is dropped, as if the platform
+    had read no further. A read with fewer records runs to its end (`killed` False). At `timeout` it is killed
+    whatever it printed (`timed_out` set)."""
+    args = write_inputs(new_run_dir(tmp_path, "kill"), "read", config, streams, state, incremental)
+    run_dir = Path(args[2]).parent
+    started = time.monotonic()
+    with open(run_dir / "stderr", "w") as err:
+        proc = subprocess.Popen([PYTHON, MAIN_PY, *args], cwd=str(REPO), stdout=subprocess.PIPE, stderr=err, text=True,
+                                bufsize=1, env=dict(env) if env is not None else None)
+        guard = threading.Timer(timeout, proc.kill)
+        guard.start()
+        lines: List[str] = []
+        records, killed = 0, False
+        try:
+            for line in proc.stdout:
+                if not line.endswith("\n"):
+                    break  # a half-written last line (the process died mid-write) is not a message
+                lines.append(line)
+                if is_record_line(line):
+                    records += 1
+                    if records >= kill_after:
+                        proc.send_signal(signal.SIGKILL)
+                        killed = True
+                        break
+            proc.stdout.close()
+            proc.wait(timeout=30)
+        finally:
+            guard.cancel()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    timed_out = not killed and proc.returncode == -signal.SIGKILL
+    stdout = "".join(lines)
+    return ReadResult(proc.returncode, stdout, (run_dir / "stderr").read_text(), parse_messages(stdout),
+                      wall=time.monotonic() - started, timed_out=timed_out, killed=killed)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -49,7 +49,6 @@ from harness import (
     run_read,
     running_emulator,
     small_dataset,
-    write_json,
     write_read_inputs,
 )
 

@@ -14,7 +14,6 @@ import importlib.util
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,7 @@ import pytest
 from snipeit_emulator import Dataset
 from snipeit_emulator.data import DATA_NOW, DEPRECIATIONS, add_months
 
-from harness import REPO
+from harness import REPO, free_port, make_config, running_emulator
 
 SYNC = REPO / "scripts" / "local_sync.py"
 RUN = REPO / "analytics" / "run.py"
@@ -671,12 +670,6 @@ def _pg_bin() -> Optional[Path]:
     return roots[-1].parent if roots else None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _as_postgres(cmd: List[str], **kw) -> subprocess.CompletedProcess:
     # initdb and postgres refuse to run as root
     runner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
@@ -700,7 +693,7 @@ def postgres_server():
     if os.geteuid() == 0:
         shutil.chown(base, "postgres")
         shutil.chown(sock, "postgres")
-    port = _free_port()
+    port = free_port()
     proc = _as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
                         timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -723,12 +716,8 @@ def test_models_build_on_postgres_filled_by_pyairbyte(built, postgres_server, mo
     import airbyte as ab
     from airbyte.caches import PostgresCache
 
-    from snipeit_emulator import DEFAULT_TOKEN, Emulator
-
-    emu = Emulator(dataset=_dataset(), rate_limit=1_000_000)
-    emu.start()
-    try:
-        config = {"base_url": emu.url, "api_token": DEFAULT_TOKEN, "requests_per_minute": 1_000_000}
+    with running_emulator(_dataset()) as emu:
+        config = make_config(emu)
         # the manifest with its components registered, as main.py and the local sync load it
         from source_snipeit.run import load_manifest
 
@@ -739,8 +728,6 @@ def test_models_build_on_postgres_filled_by_pyairbyte(built, postgres_server, mo
                               database=postgres_server["dbname"], schema_name="snipeit_raw")
         source.read(cache=cache, force_full_refresh=True)
         cache.get_sql_engine().dispose()
-    finally:
-        emu.stop()
 
     run = _load("analytics_run_pg", RUN)
     proc = run.dbt(["build"], {"SNIPEIT_DBT_TARGET": "postgres", "SNIPEIT_PG_HOST": postgres_server["host"],

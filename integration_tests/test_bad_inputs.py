@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -33,8 +32,8 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
-from harness import REPO, Door, ReadResult, image_door, main_py_door, make_catalog
-from snipeit_emulator import DEFAULT_TOKEN, Dataset, Emulator
+from harness import REPO, Door, ReadResult, free_port, image_door, main_py_door, make_catalog, running_emulator
+from snipeit_emulator import DEFAULT_TOKEN, Dataset
 from snipeit_emulator.data import ALL_RESOURCES
 
 # A token whose user may read everything but /groups (GroupsController wants a superuser).
@@ -268,12 +267,6 @@ BAD_INPUTS: List[Case] = [
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class _Website:
     """A web server that is not Snipe-IT (every path: 200 with an HTML page), or, with `dies_after_first`, one that
     answers one Snipe-IT list page (more rows to come) and then stops listening: a server that dies mid-read."""
@@ -325,14 +318,12 @@ def doors(tmp_path_factory) -> Iterator[Dict[str, Door]]:
 
 @pytest.fixture(scope="module")
 def servers():
-    emu = Emulator(dataset=Dataset.generate(seed=5, hardware=20, users=10), rate_limit=1_000_000,
-                   tokens={DEFAULT_TOKEN: "all", NO_GROUPS_TOKEN: NO_GROUPS_SCOPE})
-    emu.start()
-    plain = _Website()
-    yield {EMU: emu.url, "emu-https": emu.url.replace("http://", "https://"), DEAD: f"http://127.0.0.1:{_free_port()}",
-           PLAIN: plain.url}
-    plain.stop()
-    emu.stop()
+    with running_emulator(Dataset.generate(seed=5, hardware=20, users=10),
+                          tokens={DEFAULT_TOKEN: "all", NO_GROUPS_TOKEN: NO_GROUPS_SCOPE}) as emu:
+        plain = _Website()
+        yield {EMU: emu.url, "emu-https": emu.url.replace("http://", "https://"),
+               DEAD: f"http://127.0.0.1:{free_port()}", PLAIN: plain.url}
+        plain.stop()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -392,8 +383,7 @@ def said(result: ReadResult) -> str:
 
 
 def _status(result: ReadResult) -> Optional[str]:
-    found = [m["connectionStatus"]["status"] for m in result.messages if m.get("type") == "CONNECTION_STATUS"]
-    return found[-1] if found else None
+    return (result.connection_status or {}).get("status")
 
 
 @pytest.fixture(scope="module")
@@ -467,7 +457,7 @@ def test_every_row_the_cdk_answers_first_is_listed_in_reliability_md():
 
 @pytest.mark.parametrize("command", ["check", "discover", "read"])
 def test_a_dead_host_fails_each_command_of_the_image_in_seconds(command, doors, tmp_path):
-    port = _free_port()
+    port = free_port()
     config = _write(tmp_path / "config.json", {"base_url": f"http://127.0.0.1:{port}", "api_token": TOKEN})
     catalog = _write(tmp_path / "catalog.json", make_catalog(["hardware", "users"]))
     args = [command, "--config", config] + (["--catalog", catalog] if command == "read" else [])

@@ -427,19 +427,13 @@ def test_main_py_read_entrypoint_runs(emu, tmp_path):
     """`python main.py read --config C --catalog K --state S` must start reading. Regression test for
     source_snipeit/run.py calling AirbyteEntrypoint.read_catalog / read_state, which airbyte-cdk 7.x does not
     have (they are classmethods of the Source): every read crashed with AttributeError before any request."""
-    import json
-    import subprocess
-    import sys
+    from harness import PYTHON, REPO, run_command, write_read_inputs
 
-    from harness import REPO, make_catalog, make_state
-
-    (tmp_path / "c.json").write_text(json.dumps(make_config(emu)))
-    (tmp_path / "k.json").write_text(json.dumps(make_catalog(["companies"], incremental=True)))
-    (tmp_path / "s.json").write_text(json.dumps(make_state({"companies": {"updated_at_datetime": "2000-01-01T00:00:00Z"}})))
-    proc = subprocess.run([sys.executable, str(REPO / "main.py"), "read", "--config", "c.json", "--catalog", "k.json",
-                           "--state", "s.json"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "Traceback" not in proc.stderr
+    args = write_read_inputs(tmp_path, make_config(emu), ["companies"],
+                             state={"companies": {"updated_at_datetime": "2000-01-01T00:00:00Z"}})
+    result = run_command([PYTHON, str(REPO / "main.py"), *args], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
     # every company with an updated_at after the state (legacy rows with a NULL updated_at are not re-read)
     expected = [r for r in visible_truth(emu, "companies").values() if r["updated_at"]]
-    assert sum(1 for line in proc.stdout.splitlines() if '"type":"RECORD"' in line.replace(" ", "")) == len(expected)
+    assert len(result.rows("companies")) == len(expected)

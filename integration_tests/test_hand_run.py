@@ -11,11 +11,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-from snipeit_emulator import DEFAULT_TOKEN, Dataset, Emulator
+from snipeit_emulator import DEFAULT_TOKEN, Dataset
 
-from harness import REPO
+from harness import REPO, parse_messages
 
 SAMPLE_CONFIG = REPO / "integration_tests" / "sample_config.json"
 
@@ -34,32 +33,28 @@ def test_sample_config_is_the_emulators_and_holds_its_token():
     assert any("--port 8080" in c for c in _hand_run_commands())
 
 
-def test_readme_hand_run_commands_work_as_written(tmp_path):
-    emu = Emulator(dataset=Dataset.generate(seed=2, hardware=120, users=30), rate_limit=100000)
-    emu.start()
-    try:
-        config = dict(json.loads(SAMPLE_CONFIG.read_text()), base_url=emu.url)
-        (tmp_path / "sample_config.json").write_text(json.dumps(config))
-        outputs = []
-        for command in _hand_run_commands():
-            if command == "make install" or "-m snipeit_emulator" in command:
-                continue
-            line = (command.replace(".venv/bin/python", sys.executable)
-                    .replace("integration_tests/sample_config.json", str(tmp_path / "sample_config.json"))
-                    .replace("messages.jsonl", str(tmp_path / "messages.jsonl"))
-                    .replace("state.json", str(tmp_path / "state.json")))
-            proc = subprocess.run(["bash", "-c", f"set -euo pipefail; {line}"], cwd=REPO, capture_output=True,
-                                  text=True, timeout=180)
-            assert proc.returncode == 0, f"{command}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
-            out = (tmp_path / "messages.jsonl").read_text() if "> messages.jsonl" in command else proc.stdout
-            outputs.append((command, out))
-    finally:
-        emu.stop()
+def test_readme_hand_run_commands_work_as_written(tmp_path, start_emulator):
+    emu = start_emulator(Dataset.generate(seed=2, hardware=120, users=30), rate_limit=100000)
+    config = dict(json.loads(SAMPLE_CONFIG.read_text()), base_url=emu.url)
+    (tmp_path / "sample_config.json").write_text(json.dumps(config))
+    outputs = []
+    for command in _hand_run_commands():
+        if command == "make install" or "-m snipeit_emulator" in command:
+            continue
+        line = (command.replace(".venv/bin/python", sys.executable)
+                .replace("integration_tests/sample_config.json", str(tmp_path / "sample_config.json"))
+                .replace("messages.jsonl", str(tmp_path / "messages.jsonl"))
+                .replace("state.json", str(tmp_path / "state.json")))
+        proc = subprocess.run(["bash", "-c", f"set -euo pipefail; {line}"], cwd=REPO, capture_output=True,
+                              text=True, timeout=180)
+        assert proc.returncode == 0, f"{command}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+        out = (tmp_path / "messages.jsonl").read_text() if "> messages.jsonl" in command else proc.stdout
+        outputs.append((command, out))
     by_command = {c.split(" --")[0].split()[-1] + (" --state" if "--state" in c else ""): o for c, o in outputs}
     assert '"status":"SUCCEEDED"' in by_command["check"]
     assert '"type":"CATALOG"' in by_command["discover"]
-    first = [json.loads(l) for l in by_command["read"].splitlines() if l.startswith('{"type":"RECORD"')]
-    second = [json.loads(l) for l in by_command["read --state"].splitlines() if l.startswith('{"type":"RECORD"')]
+    first = [m for m in parse_messages(by_command["read"]) if m["type"] == "RECORD"]
+    second = [m for m in parse_messages(by_command["read --state"]) if m["type"] == "RECORD"]
     state = json.loads((tmp_path / "state.json").read_text())
     assert {s["stream"]["stream_descriptor"]["name"] for s in state} >= {"hardware", "users", "activity"}
     assert len({r["record"]["stream"] for r in first}) == 21

@@ -260,14 +260,10 @@ def _old_duckdb(path: Path) -> None:
 
 
 @pytest.fixture
-def no_groups_emulator():
+def no_groups_emulator(start_emulator):
     ds = Dataset.generate(seed=4, hardware=60, users=20, companies=3, locations=5, categories=4, manufacturers=4,
                           suppliers=4, models=8, statuslabels=4, departments=4)
-    emu = Emulator(dataset=ds, rate_limit=1_000_000,
-                   tokens={NO_GROUPS_TOKEN: [r for r in ALL_RESOURCES if r != "groups"]})
-    emu.start()
-    yield emu
-    emu.stop()
+    return start_emulator(ds, tokens={NO_GROUPS_TOKEN: [r for r in ALL_RESOURCES if r != "groups"]})
 
 
 def test_local_sync_failing_mid_read_keeps_the_old_file_and_says_the_connectors_words(tmp_path, no_groups_emulator):

@@ -1,9 +1,11 @@
 """Nothing lost, nothing leaked: fault matrix, SIGKILL/resume, rows changing mid-read, bad input, TLS/redirect
 security and a token-leak sweep over everything each test captured (an autouse fixture, not a last test).
 
-Every server is on 127.0.0.1 (free port), started and stopped here. Slow parts run concurrently (each job has
-its own emulator and its own `python main.py` subprocess), so the module stays well under 90 s on 2 cores.
-All randomness is seeded. Figures are printed (run with -s to see them) and summarised in RELIABILITY.md.
+Every server is on 127.0.0.1 (free port): emulators and connector runs come from harness.py (`python main.py` as a
+subprocess; SIGKILLs at a counted RECORD line, `harness.read_and_kill`), the few servers that are not Snipe-IT are
+started and stopped here. Slow parts run concurrently (each job has its own emulator and its own `python main.py`
+subprocess), so the module stays well under 90 s on 2 cores. All randomness is seeded. Figures are printed (run with
+-s to see them) and summarised in RELIABILITY.md.
 """
 
 from __future__ import annotations
@@ -13,12 +15,8 @@ import json
 import os
 import random
 import shutil
-import signal
-import socket
 import ssl
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -28,89 +26,79 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import pytest
 
-from snipeit_emulator import Emulator
+from snipeit_emulator import Dataset, Emulator
 
-from harness import (MAIN_PY, REPO, STREAMS, ReadResult, changes_stamped_earlier, make_catalog, make_dataset,
-                       make_state, parse_messages, updated_at_by_id, visible_truth)
+from harness import (PYTHON, REPO, STREAMS, ReadResult, changes_stamped_earlier, free_port, make_config, make_dataset,
+                     new_emulator, read_and_kill, run_connector, running_emulator, updated_at_by_id, visible_truth)
 
 # A distinctive token: the sweep after each test asserts it appears in nothing the connector printed.
 TOKEN = "rel-SECRET-7f3a9c1e5b2d4680aa11bb22cc33dd44ee55ff66"
+TOKENS = {TOKEN: "all"}
 SMALL = dict(hardware=40, users=30, companies=7, locations=12, categories=8, manufacturers=10, suppliers=12,
              models=15, statuslabels=8, departments=10)
 CAPTURED: List[str] = []  # every stdout/stderr of every connector run in this module
 FIGURES: Dict[str, Any] = {}
+TRACEBACK = "Traceback (most recent call last)"
 
 
-def _emulator(seed: int = 7, **kwargs: Any) -> Emulator:
-    sizes = dict(SMALL, **kwargs.pop("sizes", {}))
-    kwargs.setdefault("rate_limit", 1_000_000)
-    return Emulator(dataset=make_dataset(seed=seed, **sizes), tokens={TOKEN: "all"}, seed=seed, **kwargs).start()
+def _dataset(seed: int = 7, **sizes: int) -> Dataset:
+    return make_dataset(seed=seed, **{**SMALL, **sizes})
+
+
+def _emulator(seed: int = 7, **sizes: int) -> Emulator:
+    """A started emulator of this module's sizes and token, for the jobs of module fixtures (they stop it)."""
+    return new_emulator(_dataset(seed, **sizes), tokens=TOKENS, seed=seed)
+
+
+@pytest.fixture
+def rel_emu(start_emulator) -> Callable[..., Emulator]:
+    """Factory: rel_emu(seed=7, **sizes) -> a started emulator of this module's sizes and token, stopped at teardown."""
+    return lambda seed=7, **sizes: start_emulator(_dataset(seed, **sizes), tokens=TOKENS, seed=seed)
 
 
 def _config(emu_or_url: Any, **overrides: Any) -> Dict[str, Any]:
-    base = emu_or_url if isinstance(emu_or_url, str) else emu_or_url.url
-    config = {"base_url": base, "api_token": TOKEN, "requests_per_minute": 1_000_000,
-              "rate_limit_window_seconds": 1, "page_size": 5, "num_workers": 8}
-    config.update(overrides)
-    return config
+    return make_config(emu_or_url, **{"api_token": TOKEN, "page_size": 5, "num_workers": 8, **overrides})
 
 
-_parse = parse_messages  # the harness's
+def _captured(run: ReadResult) -> ReadResult:
+    CAPTURED.extend([run.stdout, run.stderr])
+    return run
 
 
-class Run(ReadResult):
-    wall: float = 0.0
-    timed_out: bool = False
+def connector(tmp: Path, command: str, config: Any, streams=tuple(STREAMS), state=None,
+              incremental: Optional[bool] = None, timeout: float = 60, entrypoint: Optional[List[str]] = None,
+              env: Optional[Mapping[str, str]] = None) -> ReadResult:
+    """harness.run_connector (`python main.py <command>`, files under tmp), killed at `timeout` (`timed_out` set, not
+    raised: several tests are about a bound), its output kept for the token sweep."""
+    return _captured(run_connector(tmp, command, config, streams, state, incremental, timeout, entrypoint, env=env,
+                                   raise_on_timeout=False))
 
 
-def connector(command: str, config: Any, streams=tuple(STREAMS), state=None, incremental: Optional[bool] = None,
-              timeout: float = 60, main_py: str = MAIN_PY, env: Optional[Mapping[str, str]] = None) -> Run:
-    """`python main.py <command>` in a subprocess, bounded by `timeout` (killed after it)."""
-    run_dir = Path(tempfile.mkdtemp(prefix="snipeit-rel-"))
-    try:
-        cmd = [sys.executable, main_py, command]
-        if command != "spec":
-            (run_dir / "config.json").write_text(json.dumps(config) if not isinstance(config, str) else config)
-            cmd += ["--config", str(run_dir / "config.json")]
-        if command == "read":
-            inc = (state is not None) if incremental is None else incremental
-            (run_dir / "catalog.json").write_text(json.dumps(make_catalog(streams, incremental=inc)))
-            cmd += ["--catalog", str(run_dir / "catalog.json")]
-            if state is not None:
-                (run_dir / "state.json").write_text(json.dumps(make_state(state)))
-                cmd += ["--state", str(run_dir / "state.json")]
-        start = time.monotonic()
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=dict(env) if env is not None else None)
-        timed_out = False
-        try:
-            stdout, stderr = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            stdout, stderr = proc.communicate()
-            timed_out = True
-        result = Run(proc.returncode, stdout, stderr, _parse(stdout))
-        result.wall = time.monotonic() - start
-        result.timed_out = timed_out
-        CAPTURED.extend([stdout, stderr])
-        return result
-    finally:
-        shutil.rmtree(run_dir, ignore_errors=True)
-
-
-def _connection_status(run: Run) -> Optional[Dict[str, Any]]:
+def _messages_text(run: ReadResult) -> str:
+    """What the messages on stdout tell a person: log lines, error messages and internal messages, status messages
+    (not the `stack_trace` field of an error TRACE, which is where the Airbyte protocol puts the stack)."""
+    parts = []
     for m in run.messages:
-        if m.get("type") == "CONNECTION_STATUS":
-            return m["connectionStatus"]
-    return None
+        if m.get("type") == "LOG":
+            parts.append(m["log"].get("message") or "")
+        elif m.get("type") == "TRACE" and m["trace"].get("type") == "ERROR":
+            error = m["trace"]["error"]
+            parts += [error.get("message") or "", error.get("internal_message") or ""]
+        elif m.get("type") == "CONNECTION_STATUS":
+            parts.append(m["connectionStatus"].get("message") or "")
+    return "\n".join(parts)
 
 
-def _no_traceback(run: Run) -> None:
-    assert "Traceback (most recent call last)" not in run.stderr, run.stderr[-3000:]
-    assert "Traceback (most recent call last)" not in run.stdout.replace("\\n", "\n")[:0] or True
+def _no_traceback(run: ReadResult) -> None:
+    assert TRACEBACK not in run.stderr, run.stderr[-3000:]
+    said = _messages_text(run)
+    assert TRACEBACK not in said, said[-3000:]
+    # stdout holds nothing but messages (a traceback printed raw would be a non-JSON line)
+    stray = [line for line in run.stdout.splitlines() if line.strip() and not line.lstrip().startswith("{")]
+    assert not stray, stray[:10]
 
 
-def _assert_exact(emu: Emulator, run: Run, stream: str) -> None:
+def _assert_exact(emu: Emulator, run: ReadResult, stream: str) -> None:
     ids = run.ids(stream)
     dupes = [i for i, n in Counter(ids).items() if n > 1]
     truth = set(visible_truth(emu, stream))
@@ -164,7 +152,7 @@ def _cap_wrapper(tmp: Path) -> str:
     return str(path)
 
 
-def _fault_job(name: str, wrapper: str) -> Tuple[Emulator, Run]:
+def _fault_job(tmp: Path, name: str, wrapper: str) -> Tuple[Emulator, ReadResult]:
     emu = _emulator()
     for stream, resource in STREAMS.items():
         rule = dict(FAULTS[name], path=f"/api/v1/{resource}", nth=2, times=1)
@@ -172,25 +160,26 @@ def _fault_job(name: str, wrapper: str) -> Tuple[Emulator, Run]:
             rule["message"] = f"Emulated meltdown on {resource}"
         emu.add_fault(rule)
     env = dict(os.environ, SNIPEIT_TEST_RETRY_AFTER_CAP="3")
-    main_py = wrapper if name == "429-absurd-retry-after" else MAIN_PY
-    run = connector("read", _config(emu), timeout=FAULT_BOUND_SECONDS + 30, main_py=main_py, env=env)
+    entrypoint = [PYTHON, wrapper] if name == "429-absurd-retry-after" else None
+    run = connector(tmp, "read", _config(emu), timeout=FAULT_BOUND_SECONDS + 30, entrypoint=entrypoint, env=env)
     return emu, run
 
 
-def _stall_forever_job() -> Tuple[Emulator, Run]:
+def _stall_forever_job(tmp: Path) -> Tuple[Emulator, ReadResult]:
     emu = _emulator()
     emu.add_fault(path="/api/v1/companies", nth=1, times=1, action="stall", seconds=3600)
-    run = connector("read", _config(emu), streams=["companies"], timeout=STALL_FOREVER_BOUND)
+    run = connector(tmp, "read", _config(emu), streams=["companies"], timeout=STALL_FOREVER_BOUND)
     return emu, run
 
 
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory):
     wrapper = _cap_wrapper(tmp_path_factory.mktemp("wrap"))
+    runs = tmp_path_factory.mktemp("matrix")
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=6) as pool:
-        stall = pool.submit(_stall_forever_job)
-        futures = {name: pool.submit(_fault_job, name, wrapper) for name in FAULTS}
+        stall = pool.submit(_stall_forever_job, runs)
+        futures = {name: pool.submit(_fault_job, runs, name, wrapper) for name in FAULTS}
         results = {name: f.result() for name, f in futures.items()}
         results["stall-forever"] = stall.result()
     FIGURES["fault_matrix_wall"] = round(time.monotonic() - started, 1)
@@ -253,18 +242,15 @@ def test_absurd_retry_after_is_capped_at_120_seconds():
 
 
 @pytest.mark.skipif(not os.environ.get("SNIPEIT_SLOW_TESTS"), reason="real 120 s cap; set SNIPEIT_SLOW_TESTS=1")
-def test_absurd_retry_after_real_cap_one_stream():
+def test_absurd_retry_after_real_cap_one_stream(rel_emu, tmp_path):
     """Unscaled: one 429 with Retry-After: 367946340 on status_labels; the read waits the 120 s cap and completes."""
-    emu = _emulator()
-    try:
-        emu.add_fault(path="/api/v1/statuslabels", nth=1, times=1, action="status", status=429,
-                      headers={"Retry-After": "367946340"})
-        run = connector("read", _config(emu), streams=["status_labels"], timeout=300)
-        print(f"\n[reliability] absurd Retry-After, real cap: wall {run.wall:.1f} s")
-        assert run.returncode == 0 and 120 <= run.wall < 200, run.describe()
-        _assert_exact(emu, run, "status_labels")
-    finally:
-        emu.stop()
+    emu = rel_emu()
+    emu.add_fault(path="/api/v1/statuslabels", nth=1, times=1, action="status", status=429,
+                  headers={"Retry-After": "367946340"})
+    run = connector(tmp_path, "read", _config(emu), streams=["status_labels"], timeout=300)
+    print(f"\n[reliability] absurd Retry-After, real cap: wall {run.wall:.1f} s")
+    assert run.returncode == 0 and 120 <= run.wall < 200, run.describe()
+    _assert_exact(emu, run, "status_labels")
 
 
 # =========================================================================================================
@@ -275,71 +261,28 @@ KILL_SEED = 20240601
 KILL_SIZES = dict(hardware=150, users=60, models=25)
 
 
-def _read_and_kill(config: Dict[str, Any], kill_after: int, state=None, incremental=False) -> Tuple[List[Dict], bool]:
-    """Run a read; SIGKILL it when the kill_after-th RECORD line arrives. Returns (messages, killed)."""
-    run_dir = Path(tempfile.mkdtemp(prefix="snipeit-kill-"))
-    try:
-        (run_dir / "config.json").write_text(json.dumps(config))
-        (run_dir / "catalog.json").write_text(json.dumps(make_catalog(STREAMS, incremental=incremental)))
-        cmd = [sys.executable, MAIN_PY, "read", "--config", str(run_dir / "config.json"),
-               "--catalog", str(run_dir / "catalog.json")]
-        if state:
-            (run_dir / "state.json").write_text(json.dumps(make_state(state)))
-            cmd += ["--state", str(run_dir / "state.json")]
-        with open(run_dir / "stderr", "w") as err:
-            proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=err, text=True, bufsize=1)
-            lines, records, killed = [], 0, False
-            deadline = time.monotonic() + 60
-            for line in proc.stdout:
-                lines.append(line)
-                if '"type":"RECORD"' in line.replace(" ", ""):
-                    records += 1
-                    if records >= kill_after and proc.poll() is None:
-                        os.kill(proc.pid, signal.SIGKILL)
-                        killed = True
-                        break
-                assert time.monotonic() < deadline, "read did not finish"
-            rest = proc.stdout.read()  # what was already written before the kill
-            lines.extend(rest.splitlines(keepends=True))
-            proc.wait(timeout=30)
-        if lines and not lines[-1].endswith("\n"):
-            lines.pop()  # a half-written line is not a message
-        CAPTURED.append("".join(lines))
-        CAPTURED.append((run_dir / "stderr").read_text())
-        if not killed:
-            assert proc.returncode == 0, (run_dir / "stderr").read_text()[-2000:]
-        return _parse("".join(lines)), killed
-    finally:
-        shutil.rmtree(run_dir, ignore_errors=True)
+def _read_and_kill(tmp: Path, config: Dict[str, Any], kill_after: int, state=None,
+                   incremental: bool = False) -> ReadResult:
+    """harness.read_and_kill: SIGKILL at the kill_after-th RECORD line; the result holds the lines up to it."""
+    run = _captured(read_and_kill(tmp, config, kill_after, state=state, incremental=incremental, timeout=60))
+    assert not run.timed_out, f"read did not finish in 60 s: {run.stderr[-2000:]}"
+    assert run.killed or run.returncode == 0, run.stderr[-2000:]
+    return run
 
 
-def _last_states(messages: List[Dict]) -> Dict[str, Dict]:
-    out = {}
-    for m in messages:
-        if m.get("type") == "STATE" and m["state"].get("type") == "STREAM":
-            s = m["state"]["stream"]
-            out[s["stream_descriptor"]["name"]] = s.get("stream_state") or {}
-    return out
-
-
-def _records(messages: List[Dict]) -> List[Tuple[str, Dict]]:
-    return [(m["record"]["stream"], m["record"]["data"]) for m in messages if m.get("type") == "RECORD"]
-
-
-def _kill_chain(chain: int, incremental: bool, kills_wanted: int) -> Dict[str, Any]:
+def _kill_chain(tmp: Path, chain: int, incremental: bool, kills_wanted: int) -> Dict[str, Any]:
     rng = random.Random(KILL_SEED + chain * 101 + incremental)
-    emu = _emulator(seed=11 + chain, sizes=KILL_SIZES)
-    try:
+    with running_emulator(_dataset(11 + chain, **KILL_SIZES), tokens=TOKENS, seed=11 + chain) as emu:
         config = _config(emu, page_size=10, num_workers=3)
         delivered: Dict[str, set] = {s: set() for s in STREAMS}
         state: Dict[str, Dict] = {}
         changed: Dict[str, Dict[int, str]] = {}
         if incremental:  # a complete first sync, then changes, then the interrupted incremental syncs
-            messages, killed = _read_and_kill(config, kill_after=10 ** 9)
-            assert not killed
-            for stream, data in _records(messages):
-                delivered[stream].add(data["id"])
-            state = _last_states(messages)
+            first = _read_and_kill(tmp, config, kill_after=10 ** 9)
+            assert not first.killed
+            for stream, rows in first.records.items():
+                delivered[stream] |= {r["id"] for r in rows}
+            state = first.states
             assert set(state) == set(STREAMS)
             hw = sorted(visible_truth(emu, "hardware"))
             with changes_stamped_earlier(emu):
@@ -358,12 +301,13 @@ def _kill_chain(chain: int, incremental: bool, kills_wanted: int) -> Dict[str, A
             attempts += 1
             assert attempts < kills_wanted + 10
             kill_after = rng.randint(1, 8 if incremental else 60) if kills < kills_wanted else 10 ** 9
-            messages, killed = _read_and_kill(config, kill_after, state=state or None, incremental=bool(state))
-            for stream, data in _records(messages):
-                delivered[stream].add(data["id"])
-                newest[stream][data["id"]] = data.get("updated_at_datetime")
-            state = {**state, **_last_states(messages)}  # the last STATE per stream, or the previous one
-            if killed:
+            run = _read_and_kill(tmp, config, kill_after, state=state or None, incremental=bool(state))
+            for stream, rows in run.records.items():
+                for data in rows:
+                    delivered[stream].add(data["id"])
+                    newest[stream][data["id"]] = data.get("updated_at_datetime")
+            state = {**state, **run.states}  # the last STATE per stream, or the previous one
+            if run.killed:
                 kills += 1
             else:
                 break
@@ -378,16 +322,15 @@ def _kill_chain(chain: int, incremental: bool, kills_wanted: int) -> Dict[str, A
                     lost[stream].append(i)
         return {"kills": kills, "attempts": attempts, "lost": {k: v for k, v in lost.items() if v},
                 "rows": sum(len(visible_truth(emu, s)) for s in STREAMS)}
-    finally:
-        emu.stop()
 
 
 @pytest.fixture(scope="module")
-def kill_runs():
+def kill_runs(tmp_path_factory):
     started = time.monotonic()
     plans = [(c, False, 4) for c in range(3)] + [(c, True, 4) for c in range(3)]
+    tmp = tmp_path_factory.mktemp("kills")
     with ThreadPoolExecutor(max_workers=3) as pool:
-        out = list(pool.map(lambda p: (p, _kill_chain(*p)), plans))
+        out = list(pool.map(lambda p: (p, _kill_chain(tmp, *p)), plans))
     FIGURES["kill_wall"] = round(time.monotonic() - started, 1)
     FIGURES["kills"] = sum(r["kills"] for _, r in out)
     FIGURES["rows_lost"] = sum(len(v) for _, r in out for v in r["lost"].values())
@@ -450,94 +393,79 @@ def _assert_survivors_delivered(emu, run, before, after, streams):
 
 
 @pytest.mark.parametrize("pages_in_flight", [1, 2, 4])
-def test_full_refresh_with_rows_changing_between_pages(pages_in_flight):
+def test_full_refresh_with_rows_changing_between_pages(pages_in_flight, rel_emu, tmp_path):
     """Also with pages read ahead: pages fetched before a mutation are used after it."""
-    emu = _emulator(seed=3)
-    try:
-        _add_mutations(emu)
-        before = _alive(emu)
-        run = connector("read", _config(emu, page_size=4, pages_in_flight=pages_in_flight))
-        after = _alive(emu)
-        assert run.returncode == 0, run.describe()
-        assert all(f["_applied"] == 1 for f in emu.faults()), emu.faults()
-        _assert_survivors_delivered(emu, run, before, after, STREAMS)
-    finally:
-        emu.stop()
+    emu = rel_emu(seed=3)
+    _add_mutations(emu)
+    before = _alive(emu)
+    run = connector(tmp_path, "read", _config(emu, page_size=4, pages_in_flight=pages_in_flight))
+    after = _alive(emu)
+    assert run.returncode == 0, run.describe()
+    assert all(f["_applied"] == 1 for f in emu.faults()), emu.faults()
+    _assert_survivors_delivered(emu, run, before, after, STREAMS)
 
 
-def test_supplier_renamed_mid_read_is_still_delivered():
+def test_supplier_renamed_mid_read_is_still_delivered(rel_emu, tmp_path):
     """Suppliers are paged by name (sort=id is ignored by the server). A supplier not read yet that is renamed
     so it sorts before the read's position existed for the whole read, so it must be delivered."""
-    emu = _emulator(seed=3)
-    try:
-        by_name = sorted(visible_truth(emu, "suppliers").values(), key=lambda r: r["name"].lower())
-        last = by_name[-1]["id"]
-        emu.add_fault(path="/api/v1/suppliers", nth=2, times=1, action="mutate",
-                      mutation={"resource": "suppliers", "op": "update", "ids": [last], "fields": {"name": "0 Renamed"}})
-        run = connector("read", _config(emu, page_size=4), streams=["suppliers"])
-        assert run.returncode == 0, run.describe()
-        assert emu.faults()[0]["_applied"] == 1
-        assert last in run.ids("suppliers"), f"supplier {last} (renamed mid-read) was not delivered"
-        _assert_exact(emu, run, "suppliers")
-    finally:
-        emu.stop()
+    emu = rel_emu(seed=3)
+    by_name = sorted(visible_truth(emu, "suppliers").values(), key=lambda r: r["name"].lower())
+    last = by_name[-1]["id"]
+    emu.add_fault(path="/api/v1/suppliers", nth=2, times=1, action="mutate",
+                  mutation={"resource": "suppliers", "op": "update", "ids": [last], "fields": {"name": "0 Renamed"}})
+    run = connector(tmp_path, "read", _config(emu, page_size=4), streams=["suppliers"])
+    assert run.returncode == 0, run.describe()
+    assert emu.faults()[0]["_applied"] == 1
+    assert last in run.ids("suppliers"), f"supplier {last} (renamed mid-read) was not delivered"
+    _assert_exact(emu, run, "suppliers")
 
 
-def test_incremental_with_rows_changing_between_pages():
-    emu = _emulator(seed=5)
-    try:
-        first = connector("read", _config(emu))
-        assert first.returncode == 0, first.describe()
-        # enough rows changed, one a second, that the newest-first reads page past every mid-read mutation
-        # (hardware: 7 requests); all stamped before the read
-        changed: Dict[str, set] = {s: set() for s in MUTATED}
-        start = int(time.time()) - 40
-        for second in range(24):
-            emu.set_clock(start + second)
-            for s in MUTATED:
-                if second < {"hardware": 24, "users": 12}.get(s, 3):
-                    changed[s] |= set(emu.mutate(STREAMS[s], "update", count=1, fields={"notes": "pre"}))
-        emu.set_clock(None)
-        _add_mutations(emu, offset=0)
-        # Slow enough that the read spans seconds: rows changed again mid-read are then newer than its start.
-        emu.configure(latency_seconds=0.1)
-        before = {s: updated_at_by_id(emu, s) for s in MUTATED}
-        second = connector("read", _config(emu, page_size=3), state=first.states)
-        after = {s: updated_at_by_id(emu, s) for s in MUTATED}
-        emu.configure(latency_seconds=0)
-        assert second.returncode == 0, second.describe()
-        # A row changed again during the read may be newer than the second the read started in: it is then left
-        # to the next sync on purpose (the state stays below it), which the check on `third` below covers.
-        untouched = {s: {i for i in changed[s] if i in before[s] and before[s][i] == after[s].get(i, "gone")}
-                     for s in MUTATED}
-        missing = {s: sorted(untouched[s] - set(second.ids(s))) for s in MUTATED}
-        assert not any(missing.values()), f"changed before the read only, alive throughout, not delivered: {missing}"
-        # rows changed during the read: delivered now, or newer than the new state (so the next sync gets them).
-        # The next sync starts in a later second than the last of them (else it leaves them to the one after).
-        assert all(f["_applied"] == 1 for f in emu.faults() if f["path"].endswith(("/hardware", "/users"))), emu.faults()
-        emu.clear_faults()  # a mutation the second read did not reach must not land in the third one
-        emu.set_clock(int(time.time()) + 2)
-        third = connector("read", _config(emu, page_size=3), state=second.states)
-        emu.set_clock(None)
-        assert third.returncode == 0, third.describe()
-        for s in STREAMS:
-            truth = visible_truth(emu, s)
-            newer = {i for i, r in truth.items() if (r["updated_at"] or "") > first.states[s]["updated_at_datetime"]}
-            union = set(second.ids(s)) | set(third.ids(s))
-            assert newer <= union, f"{s}: changed rows never delivered: {sorted(newer - union)}"
-    finally:
-        emu.stop()
+def test_incremental_with_rows_changing_between_pages(rel_emu, tmp_path):
+    emu = rel_emu(seed=5)
+    first = connector(tmp_path, "read", _config(emu))
+    assert first.returncode == 0, first.describe()
+    # enough rows changed, one a second, that the newest-first reads page past every mid-read mutation
+    # (hardware: 7 requests); all stamped before the read
+    changed: Dict[str, set] = {s: set() for s in MUTATED}
+    start = int(time.time()) - 40
+    for second in range(24):
+        emu.set_clock(start + second)
+        for s in MUTATED:
+            if second < {"hardware": 24, "users": 12}.get(s, 3):
+                changed[s] |= set(emu.mutate(STREAMS[s], "update", count=1, fields={"notes": "pre"}))
+    emu.set_clock(None)
+    _add_mutations(emu, offset=0)
+    # Slow enough that the read spans seconds: rows changed again mid-read are then newer than its start.
+    emu.configure(latency_seconds=0.1)
+    before = {s: updated_at_by_id(emu, s) for s in MUTATED}
+    second = connector(tmp_path, "read", _config(emu, page_size=3), state=first.states)
+    after = {s: updated_at_by_id(emu, s) for s in MUTATED}
+    emu.configure(latency_seconds=0)
+    assert second.returncode == 0, second.describe()
+    # A row changed again during the read may be newer than the second the read started in: it is then left
+    # to the next sync on purpose (the state stays below it), which the check on `third` below covers.
+    untouched = {s: {i for i in changed[s] if i in before[s] and before[s][i] == after[s].get(i, "gone")}
+                 for s in MUTATED}
+    missing = {s: sorted(untouched[s] - set(second.ids(s))) for s in MUTATED}
+    assert not any(missing.values()), f"changed before the read only, alive throughout, not delivered: {missing}"
+    # rows changed during the read: delivered now, or newer than the new state (so the next sync gets them).
+    # The next sync starts in a later second than the last of them (else it leaves them to the one after).
+    assert all(f["_applied"] == 1 for f in emu.faults() if f["path"].endswith(("/hardware", "/users"))), emu.faults()
+    emu.clear_faults()  # a mutation the second read did not reach must not land in the third one
+    emu.set_clock(int(time.time()) + 2)
+    third = connector(tmp_path, "read", _config(emu, page_size=3), state=second.states)
+    emu.set_clock(None)
+    assert third.returncode == 0, third.describe()
+    for s in STREAMS:
+        truth = visible_truth(emu, s)
+        newer = {i for i, r in truth.items() if (r["updated_at"] or "") > first.states[s]["updated_at_datetime"]}
+        union = set(second.ids(s)) | set(third.ids(s))
+        assert newer <= union, f"{s}: changed rows never delivered: {sorted(newer - union)}"
 
 
 # =========================================================================================================
 # 4. Bad input: config and response shapes
 # =========================================================================================================
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _Server:
@@ -623,7 +551,7 @@ def servers(tls_cert):
 
 
 def _closed_port_url() -> str:
-    return f"http://127.0.0.1:{_free_port()}"
+    return f"http://127.0.0.1:{free_port()}"
 
 
 # (case id, config overrides (None value = key removed), words the message must contain)
@@ -657,7 +585,8 @@ def _build(base: Dict[str, Any], overrides: Dict[str, Any]) -> Dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def bad_config_runs(servers):
+def bad_config_runs(servers, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("bad-config")
     jobs = {}
     base = _config(servers["ok"].url)
     for case, overrides, words in CONFIG_CASES:
@@ -666,7 +595,8 @@ def bad_config_runs(servers):
     for case, url, overrides, words in REMOTE_CASES:
         jobs[("check", case)] = (_build(dict(base, base_url=url(servers)), overrides), words)
     with ThreadPoolExecutor(max_workers=6) as pool:
-        futures = {k: pool.submit(connector, k[0], cfg, ["status_labels"], None, None, 40) for k, (cfg, _) in jobs.items()}
+        futures = {k: pool.submit(connector, tmp, k[0], cfg, ["status_labels"], None, None, 40)
+                   for k, (cfg, _) in jobs.items()}
         return {k: (futures[k].result(), jobs[k][1]) for k in jobs}
 
 
@@ -677,7 +607,7 @@ def test_bad_config_is_named(bad_config_runs, command, case):
     assert not run.timed_out, f"{command} {case} took more than 40 s"
     _no_traceback(run)
     if command == "check":
-        status = _connection_status(run)
+        status = run.connection_status
         message = (status or {}).get("message") or run.error_text
         assert status and status["status"] == "FAILED", f"{case}: {run.stdout[-1500:]}\n{run.stderr[-1500:]}"
     else:
@@ -688,34 +618,34 @@ def test_bad_config_is_named(bad_config_runs, command, case):
         assert w.lower() in message.lower(), f"{command} {case}: message does not name {w!r}: {message!r}"
 
 
-def test_tls_verification_on_by_default_and_ca_bundle_accepted(servers, tls_cert):
+def test_tls_verification_on_by_default_and_ca_bundle_accepted(servers, tls_cert, tmp_path):
     url = servers["tls"].url
-    plain_check = connector("check", _config(url), timeout=40)
-    assert _connection_status(plain_check)["status"] == "FAILED", plain_check.stdout[-1000:]
-    assert "TLS" in _connection_status(plain_check)["message"]
+    plain_check = connector(tmp_path, "check", _config(url), timeout=40)
+    assert plain_check.connection_status["status"] == "FAILED", plain_check.stdout[-1000:]
+    assert "TLS" in plain_check.connection_status["message"]
     n = len(servers["tls"].requests)
     assert n == 0, "an unverified TLS peer got an HTTP request"
-    check = connector("check", _config(url, ca_bundle=tls_cert[0]), timeout=40)
-    assert _connection_status(check)["status"] == "SUCCEEDED", check.stdout[-1500:] + check.stderr[-1500:]
-    read = connector("read", _config(url, ca_bundle=tls_cert[0]), streams=["status_labels"], timeout=40)
+    check = connector(tmp_path, "check", _config(url, ca_bundle=tls_cert[0]), timeout=40)
+    assert check.connection_status["status"] == "SUCCEEDED", check.stdout[-1500:] + check.stderr[-1500:]
+    read = connector(tmp_path, "read", _config(url, ca_bundle=tls_cert[0]), streams=["status_labels"], timeout=40)
     assert read.returncode == 0 and read.ids("status_labels") == [1], read.describe()
 
 
-def test_ca_bundle_is_used_even_when_requests_ca_bundle_is_set(servers, tls_cert):
+def test_ca_bundle_is_used_even_when_requests_ca_bundle_is_set(servers, tls_cert, tmp_path):
     """Platforms often set REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE (this container does). requests' Session merges
     them over session.verify when a request passes verify=None, as the CDK's HttpClient does: the connector's
     `session.verify = ca_bundle` is then silently replaced by the system bundle and every read fails TLS."""
     env = dict(os.environ, REQUESTS_CA_BUNDLE="/etc/ssl/certs/ca-certificates.crt",
                CURL_CA_BUNDLE="/etc/ssl/certs/ca-certificates.crt")
-    run = connector("read", _config(servers["tls"].url, ca_bundle=tls_cert[0]), streams=["status_labels"],
+    run = connector(tmp_path, "read", _config(servers["tls"].url, ca_bundle=tls_cert[0]), streams=["status_labels"],
                     timeout=20, env=env)
     assert not run.timed_out, f"read with ca_bundle still retrying TLS failures after {run.wall:.0f} s"
     assert run.returncode == 0 and run.ids("status_labels") == [1], run.describe()
 
 
-def test_tls_failure_on_read_is_clear_and_bounded(servers):
+def test_tls_failure_on_read_is_clear_and_bounded(servers, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")}
-    run = connector("read", _config(servers["tls"].url), streams=["status_labels"], timeout=20, env=env)
+    run = connector(tmp_path, "read", _config(servers["tls"].url), streams=["status_labels"], timeout=20, env=env)
     assert not run.timed_out, "a TLS failure on read was still being retried after 20 s"
     assert run.returncode != 0 and not run.records
     assert any(w in run.error_text for w in ("TLS", "SSL", "certificate")), run.describe()
@@ -737,7 +667,8 @@ def _bad_date_row():
 
 
 @pytest.fixture(scope="module")
-def response_runs():
+def response_runs(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("responses")
     servers, jobs = [], {}
     cases = RESPONSE_CASES + [
         ("invalid-date", _ok([_bad_date_row()]), "ok", []),
@@ -747,7 +678,7 @@ def response_runs():
         for case, body, _, _ in cases:
             srv = _Server(_api(body))
             servers.append(srv)
-            jobs[case] = pool.submit(connector, "read", _config(srv.url), ["status_labels"], None, None, 40)
+            jobs[case] = pool.submit(connector, tmp, "read", _config(srv.url), ["status_labels"], None, None, 40)
         out = {case: jobs[case].result() for case, _, _, _ in cases}
     for s in servers:
         s.stop()
@@ -792,34 +723,31 @@ def test_string_where_object_expected_is_documented(response_runs):
 # =========================================================================================================
 
 
-def test_redirect_to_another_host_does_not_carry_the_token():
+def test_redirect_to_another_host_does_not_carry_the_token(tmp_path):
     other = _Server(lambda p, h: (200, JSON, json.dumps({"total": 1, "rows": [STATUS_ROW]})))
     port = other.httpd.server_address[1]
     redirector = _Server(lambda p, h: (302, {"Location": f"http://localhost:{port}{p}"}, ""))
     try:
-        read = connector("read", _config(redirector.url), streams=["status_labels"], timeout=40)
-        check = connector("check", _config(redirector.url), timeout=40)
+        read = connector(tmp_path, "read", _config(redirector.url), streams=["status_labels"], timeout=40)
+        check = connector(tmp_path, "check", _config(redirector.url), timeout=40)
         leaked = [(p, h) for p, h in other.requests if any(k.lower() == "authorization" for k in h)]
         assert not leaked, f"the redirect target received the Authorization header: {leaked}"
         assert not other.requests, f"the redirect was followed: {other.requests}"
         assert any(h.get("Authorization") == f"Bearer {TOKEN}" for _, h in redirector.requests)
         assert read.returncode != 0 and "redirect" in read.error_text.lower(), read.describe()
-        assert _connection_status(check)["status"] == "FAILED"
+        assert check.connection_status["status"] == "FAILED"
         _no_traceback(read)
     finally:
         other.stop()
         redirector.stop()
 
 
-def test_bad_token_message_does_not_echo_the_token():
-    emu = _emulator()
-    try:
-        wrong = TOKEN[::-1]
-        run = connector("read", _config(emu, api_token=wrong), streams=["companies"], timeout=40)
-        assert run.returncode != 0 and "token" in run.error_text.lower()
-        assert wrong not in run.stdout + run.stderr
-    finally:
-        emu.stop()
+def test_bad_token_message_does_not_echo_the_token(rel_emu, tmp_path):
+    emu = rel_emu()
+    wrong = TOKEN[::-1]
+    run = connector(tmp_path, "read", _config(emu, api_token=wrong), streams=["companies"], timeout=40)
+    assert run.returncode != 0 and "token" in run.error_text.lower()
+    assert wrong not in run.stdout + run.stderr
 
 
 _SWEPT = [0]  # how many CAPTURED outputs the token sweep has searched

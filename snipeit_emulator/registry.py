@@ -45,35 +45,37 @@ class Resource:
         return query.FALLBACK[self.name]
 
 
-NOT_FOUND = {
-    "hardware": "Asset does not exist.",
-    "users": "User does not exist or you do not have permission view them.",
-    "companies": "Company not found", "locations": "Location not found", "categories": "Category not found",
-    "manufacturers": "Manufacturer not found", "suppliers": "Supplier not found", "models": "AssetModel not found",
-    "statuslabels": "Statuslabel not found", "departments": "Department not found",
-    "licenses": "License does not exist.", "accessories": "Accessory not found",
-    "consumables": "Consumable not found", "components": "Component not found",
-    "maintenances": "Maintenance not found", "depreciations": "Depreciation not found",
-    "groups": "Group not found", "fields": "Field not found", "fieldsets": "Fieldset not found",
-    "activity": "Action log not found",
+# resource -> (the 200 {"status":"error"} message of a missing item, the function of generate.py that fills it)
+_TABLE = {
+    "hardware": ("Asset does not exist.", "generate_hardware"),
+    "users": ("User does not exist or you do not have permission view them.", "generate_users"),
+    "companies": ("Company not found", "generate_companies"),
+    "locations": ("Location not found", "generate_locations"),
+    "categories": ("Category not found", "generate_categories"),
+    "manufacturers": ("Manufacturer not found", "generate_manufacturers"),
+    "suppliers": ("Supplier not found", "generate_suppliers"),
+    "models": ("AssetModel not found", "generate_models"),
+    "statuslabels": ("Statuslabel not found", "generate_statuslabels"),
+    "departments": ("Department not found", "generate_departments"),
+    "licenses": ("License does not exist.", "generate_licenses_and_seats"),
+    "accessories": ("Accessory not found", "generate_stock_items"),
+    "consumables": ("Consumable not found", "generate_stock_items"),
+    "components": ("Component not found", "generate_stock_items"),
+    "maintenances": ("Maintenance not found", "generate_maintenances"),
+    "depreciations": ("Depreciation not found", "generate_reference_tables"),
+    "groups": ("Group not found", "generate_reference_tables"),
+    "fields": ("Field not found", "generate_reference_tables"),
+    "fieldsets": ("Fieldset not found", "generate_reference_tables"),
+    "activity": ("Action log not found", "generate_activity"),
 }
-_GENERATORS = {"companies": "generate_companies", "statuslabels": "generate_statuslabels",
-               "manufacturers": "generate_manufacturers", "categories": "generate_categories",
-               "suppliers": "generate_suppliers", "models": "generate_models", "locations": "generate_locations",
-               "departments": "generate_departments", "users": "generate_users", "hardware": "generate_hardware",
-               "licenses": "generate_licenses_and_seats", "seats": "generate_licenses_and_seats",
-               "accessories": "generate_stock_items", "consumables": "generate_stock_items",
-               "components": "generate_stock_items", "maintenances": "generate_maintenances",
-               "depreciations": "generate_reference_tables", "groups": "generate_reference_tables",
-               "fields": "generate_reference_tables", "fieldsets": "generate_reference_tables",
-               "activity": "generate_activity"}
 
 REGISTRY = {}
 for _name in data.ALL_RESOURCES:
-    REGISTRY[_name] = Resource(_name, "reports/activity" if _name == "activity" else _name, NOT_FOUND[_name],
-                               _GENERATORS[_name], _name in data.SOFT_DELETE, query.PAGING.get(_name, "php"))
-REGISTRY["seats"] = Resource("seats", "licenses/{id}/seats", NOT_FOUND["licenses"], _GENERATORS["seats"], False,
-                             query.PAGING["seats"], truth_name="license_seats")
+    REGISTRY[_name] = Resource(_name, "reports/activity" if _name == "activity" else _name, *_TABLE[_name],
+                               _name in data.SOFT_DELETE, query.PAGING.get(_name, "php"))
+# seats: a license's, under its license; a missing license answers as licenses do
+REGISTRY["seats"] = Resource("seats", "licenses/{id}/seats", *_TABLE["licenses"], False, query.PAGING["seats"],
+                             truth_name="license_seats")
 TRUTH_NAMES = {r.truth_name or r.name: r for r in REGISTRY.values()}
 
 
