@@ -1679,7 +1679,8 @@ class CustomFieldColumns:
             if isinstance(spec, dict):
                 column = spec.get("field") or display_name
                 raw = spec.get("value")
-                fields[column] = (_unescape(raw) or None) if isinstance(raw, str) else raw
+                # the "&" test inline: most values have none, and a call per field costs more than the test
+                fields[column] = ((_unescape(raw) if "&" in raw else raw) or None) if isinstance(raw, str) else raw
             else:
                 fields[display_name] = _unescape_deep(spec)
         return fields
@@ -1730,6 +1731,14 @@ class CustomFieldColumns:
 
 
 # --- One row ---------------------------------------------------------------------------------------------
+
+def _date_object_column(value: Mapping[str, Any], name: str, kinds: Mapping[str, str]) -> str:
+    """The column a two-key date object under ``name`` fills ("updated_at_datetime"), or "" when it is no such
+    object: the key beside ``formatted`` must be ``date`` or ``datetime``, and its column a date or date-time."""
+    key = "datetime" if "datetime" in value else "date" if "date" in value else ""
+    column = f"{name}_{key}" if key else ""
+    return column if kinds.get(column) in ("date", "date-time") else ""
+
 
 class RecordNormalizer:
     """Turns one Snipe-IT row into a flat, typed warehouse record, driven by the stream's JSON schema.
@@ -1825,6 +1834,7 @@ class RecordNormalizer:
         # one string per column name (a queued record holds ~35 flattened names) and a nested key costs a lookup
         # instead of a concatenation. Dropped keys get no entry, so a found name needs no second check.
         tables: Dict[str, Dict[str, str]] = {}
+        date_columns: Dict[str, str] = {}  # "updated_at" -> "updated_at_datetime"
         fail = _FAIL
 
         def flatten(obj: Mapping[str, Any], prefix: str, out: Dict[str, Any], pending: Dict[str, None]) -> None:
@@ -1865,8 +1875,23 @@ class RecordNormalizer:
                     continue
                 if value_type is dict:
                     if name not in kinds:  # a reference ({"id", "name"}) or a date object: its keys become columns
-                        if "formatted" in value and display.learned is None:
-                            display.learn(value)
+                        if "formatted" in value:
+                            if display.learned is None:
+                                display.learn(value)
+                            # A date object ({"datetime": "2025-05-13 14:23:45", "formatted": ...}, ~8 a hardware
+                            # row) writes one column: written here when its value converts, without a call.
+                            if len(value) == 2:
+                                column = date_columns.get(name)
+                                if column is None:
+                                    column = _date_object_column(value, name, kinds)
+                                    if column and len(date_columns) < _MAX_NAMES:
+                                        date_columns[name] = column
+                                raw = value.get(column[len(name) + 1:]) if column else None
+                                if type(raw) is str and raw and column in converted_from_str:
+                                    converted = convert[column](raw)
+                                    if converted is not fail:  # a match of the date shapes: nothing to unescape
+                                        out[column] = converted
+                                        continue
                         flatten(value, name + "_", out, pending)
                         continue
                     if name == "custom_fields":
