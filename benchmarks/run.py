@@ -21,6 +21,7 @@ so it imports that folder's source_snipeit, not this checkout's editable install
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -168,8 +169,11 @@ def write_inputs(tmp: Path, emu: Emu, streams, sync_mode="incremental", state=No
     return args
 
 
-def run_child(cmd, parse_state=False, cwd=ROOT):
-    """Run cmd, consume and count its stdout lines. Returns counts, wall, cpu, peak RSS (from wait4)."""
+def run_child(cmd, parse_state=False, cwd=ROOT, digest=False):
+    """Run cmd, consume and count its stdout lines. Returns counts, wall, cpu, peak RSS (from wait4); with digest,
+    also SHA-256 digests of the RECORD lines (emitted_at cut out) and of the STATE lines, each stream's in its
+    output order, and one of each stream's records in any order (a tie group comes back shuffled: the emulator
+    orders rows sharing one updated_at second differently on every request, as MySQL does)."""
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=1 << 20)
     import threading
@@ -181,12 +185,22 @@ def run_child(cmd, parse_state=False, cwd=ROOT):
     errors = []
     other = 0
     marker = b'"stream":"'
+    records_sha, states_sha = {}, {}  # per stream: streams read concurrently interleave their lines
+    record_hashes = {}  # per stream, one hash per record: the set of records, whatever their order
     for line in proc.stdout:
         if line.startswith(b'{"type":"RECORD"'):
             i = line.find(marker) + len(marker)
-            per_stream[line[i:line.find(b'"', i)].decode()] += 1
+            stream = line[i:line.find(b'"', i)].decode()
+            per_stream[stream] += 1
+            if digest:
+                record = _without_emitted_at(line)
+                (records_sha.get(stream) or records_sha.setdefault(stream, hashlib.sha256())).update(record)
+                record_hashes.setdefault(stream, []).append(hashlib.sha256(record).digest())
         else:
             other += 1
+            if digest and b'"STATE"' in line[:40]:
+                descriptor = json.loads(line)["state"].get("stream", {}).get("stream_descriptor", {})
+                states_sha.setdefault(descriptor.get("name", ""), hashlib.sha256()).update(line)
             if parse_state and b'"STATE"' in line[:40]:
                 states.append(json.loads(line))
             elif b'"TRACE"' in line[:40] and b'"error"' in line:
@@ -201,7 +215,25 @@ def run_child(cmd, parse_state=False, cwd=ROOT):
     return {"records": sum(per_stream.values()), "per_stream": dict(per_stream), "wall": wall,
             "cpu": ru.ru_utime + ru.ru_stime, "nvcsw": ru.ru_nvcsw, "nivcsw": ru.ru_nivcsw, "user": ru.ru_utime, "sys": ru.ru_stime,
             "maxrss_mb": ru.ru_maxrss / 1024, "rc": proc.returncode, "states": states, "errors": errors,
-            "other_lines": other, "stderr": stderr[-2000:]}
+            "other_lines": other, "stderr": stderr[-2000:],
+            "records_sha": _combined(records_sha) if digest else None,
+            "records_set_sha": _combined({k: hashlib.sha256(b"".join(sorted(v))) for k, v in record_hashes.items()})
+            if digest else None,
+            "states_sha": _combined(states_sha) if digest else None}
+
+
+def _combined(digests: dict) -> str:
+    """One digest of per-stream digests, independent of how the streams' lines interleaved."""
+    return hashlib.sha256("".join(f"{k}:{v.hexdigest()};" for k, v in sorted(digests.items())).encode()).hexdigest()[:16]
+
+
+_EMITTED_AT = re.compile(rb',"emitted_at":\d+')
+
+
+def _without_emitted_at(line: bytes) -> bytes:
+    """A RECORD line without its emitted_at (the one field that differs between two runs of the same read)."""
+    i = line.rfind(b',"emitted_at":')
+    return line if i < 0 else line[:i] + _EMITTED_AT.sub(b"", line[i:], count=1)
 
 
 def connector(args, version: Version = CURRENT, **kw):
@@ -345,7 +377,10 @@ def _is_number(v) -> bool:
 
 
 def ratio_text(before, after) -> str:
-    """after/before for two numbers; '=' when both are 0; '-' when there is nothing to divide."""
+    """after/before for two numbers; '=' when both are 0; '-' when there is nothing to divide; for two digests
+    (strings), whether they are identical."""
+    if isinstance(before, str) and isinstance(after, str):  # digests: the verdict, not a ratio
+        return "identical" if before == after else "DIFFERENT"
     if not (_is_number(before) and _is_number(after)):
         return "-"
     if before == 0:
@@ -424,6 +459,25 @@ def section_throughput(n: int, stdlib_json: bool, versions=(CURRENT,)):
     run of each counts. Returns {"versions": {label: figures}, "plain": best plain run, ...}."""
     log(f"\n== 1. Full read of hardware, {n:,} rows: connector vs plain requests loop ==")
     versions = list(versions)
+    runs, plains, plain_reqs, parts = _throughput_runs(n, stdlib_json, versions)
+    best_p = max(plains, key=lambda r: r["records"] / r["wall"])
+    out = {"versions": {}, "plain": best_p, "plain_requests": plain_reqs}
+    for v in versions:
+        best = max(runs[v.label], key=lambda r: r["records"] / r["wall"])
+        out["versions"][v.label] = {"best": best, "runs": runs[v.label], "plain": best_p, "plain_requests": plain_reqs}
+    _throughput_table(out, versions, runs, plains)
+    if parts is not None:
+        ours = out["versions"][CURRENT.label]
+        report_breakdown(parts, ours["best"], best_p)
+        out.update(connector=ours["best"], ratio_wall=ours["ratio_wall"], ratio_cpu=ours["ratio_cpu"])
+    else:
+        log("   (the CPU breakdown runs without --compare: its helpers patch this checkout's components)")
+    return out
+
+
+def _throughput_runs(n: int, stdlib_json: bool, versions: list):
+    """The timed runs of section 1 on one warm emulator: ({label: [run, run]}, [plain, plain], plain requests,
+    the CPU breakdown or None)."""
     runs = {v.label: [] for v in versions}
     with Emu(hardware=n, warm=True) as emu, tempfile.TemporaryDirectory() as tmp:
         log(f"   emulator up in {emu.startup:.1f} s (warm), {emu.url}, RSS {emu.rss_mb():.0f} MB")
@@ -431,7 +485,7 @@ def section_throughput(n: int, stdlib_json: bool, versions=(CURRENT,)):
 
         def read(v: Version):
             emu.clear_requests()
-            res = connector(args, v)
+            res = connector(args, v, digest=True)
             res["requests"] = len(emu.requests())
             check(res, v.label)
             runs[v.label].append(res)
@@ -452,13 +506,13 @@ def section_throughput(n: int, stdlib_json: bool, versions=(CURRENT,)):
         # Where the CPU goes: helpers that patch this checkout's components in place; not run for a comparison.
         parts = cost_breakdown(emu, Path(tmp), args, plain_cmd, max(runs[CURRENT.label][-1]["records"], 1)) \
             if versions == [CURRENT] else None
-    best_p = max((plain, plain2), key=lambda r: r["records"] / r["wall"])
-    out = {"versions": {}, "plain": best_p, "plain_requests": plain_reqs}
-    rows = []
-    for v in versions:
-        best = max(runs[v.label], key=lambda r: r["records"] / r["wall"])
-        rows.append((v.label, best, best["requests"]))
-        out["versions"][v.label] = {"best": best, "runs": runs[v.label], "plain": best_p, "plain_requests": plain_reqs}
+    return runs, [plain, plain2], plain_reqs, parts
+
+
+def _throughput_table(out: dict, versions: list, runs: dict, plains: list) -> None:
+    """Section 1's table and ratios; sets each version's ratio_wall and ratio_cpu in out."""
+    best_p, plain_reqs = out["plain"], out["plain_requests"]
+    rows = [(v.label, out["versions"][v.label]["best"], out["versions"][v.label]["best"]["requests"]) for v in versions]
     rows.append(("plain", best_p, plain_reqs))
     log(f"   {'':10} {'records':>8} {'wall s':>7} {'rec/s':>8} {'cpu s':>7} {'rec/cpu-s':>9} {'peak RSS':>9} {'requests':>8}")
     for name, r, nreq in rows:
@@ -475,17 +529,12 @@ def section_throughput(n: int, stdlib_json: bool, versions=(CURRENT,)):
         log(f"   ratio {who}/plain records per CPU-second: {fig['ratio_cpu']:.2f}")
         if best["records"] != best_p["records"]:
             log(f"   !! record counts differ: {who} {best['records']} vs plain {best_p['records']}")
+        if len({(r["records_sha"], r["states_sha"]) for r in runs[v.label]}) > 1:
+            log(f"   !! the two runs of {who} wrote different records or states")
     both = ", ".join(f"{'connector' if v is CURRENT else v.label} "
                      + " / ".join(f"{r['records'] / r['wall']:,.0f}" for r in runs[v.label]) for v in versions)
-    log(f"   (both runs of each: {both} rec/s,"
-        f" plain {plain['records']/plain['wall']:,.0f} / {plain2['records']/plain2['wall']:,.0f} rec/s)")
-    if parts is not None:
-        ours = out["versions"][CURRENT.label]
-        report_breakdown(parts, ours["best"], best_p)
-        out.update(connector=ours["best"], ratio_wall=ours["ratio_wall"], ratio_cpu=ours["ratio_cpu"])
-    else:
-        log("   (the CPU breakdown runs without --compare: its helpers patch this checkout's components)")
-    return out
+    plain_rates = " / ".join(f"{p['records'] / p['wall']:,.0f}" for p in plains)
+    log(f"   (both runs of each: {both} rec/s, plain {plain_rates} rec/s)")
 
 
 def figures_throughput(fig: dict) -> list:
@@ -501,6 +550,8 @@ def figures_throughput(fig: dict) -> list:
         ("CPU s (that run)", best["cpu"], ".2f"),
         ("peak RSS MB (that run)", best["maxrss_mb"], ".0f"),
         ("requests", best["requests"], "d"),
+        ("records digest (SHA-256 without emitted_at)", best["records_sha"], "s"),
+        ("states digest (SHA-256)", best["states_sha"], "s"),
     ]
 
 
@@ -582,17 +633,22 @@ def section_incremental(n: int, k: int = 10, version: Version = CURRENT):
     log(f"\n== 2. Incremental sync after {k} hardware rows changed (hardware {n:,}, all ten streams) =={version.tag}")
     with Emu(hardware=n, warm=True) as emu, tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        # The emulator's clock fixed per step (its Date header and the rows it stamps agree): both sides of a
+        # --compare then read the same rows with the same stamps, so their records and states can be compared.
+        set_clock(emu, DAY0)
         args = write_inputs(tmp, emu, STREAMS)
         emu.clear_requests()
-        full = connector(args, version, parse_state=True)
+        full = connector(args, version, parse_state=True, digest=True)
         check(full, "full read")
         full_req, _ = count_requests(emu.requests())
         state = final_state(full["states"])
+        set_clock(emu, DAY0 + 10)
         changed = emu.control("mutate", {"resource": "hardware", "op": "update", "count": k,
                                          "fields": {"name": "Bench & changed"}})["ids"]
+        set_clock(emu, DAY0 + 12)
         emu.clear_requests()
         args2 = write_inputs(tmp, emu, STREAMS, state=state)
-        inc = connector(args2, version, parse_state=True)
+        inc = connector(args2, version, parse_state=True, digest=True)
         check(inc, "incremental read")
         inc_req, codes = count_requests(emu.requests())
     page = 500
@@ -633,6 +689,11 @@ def figures_incremental(r: dict) -> list:
         ("incremental: hardware records (10 changed)", r["inc"]["per_stream"].get("hardware", 0), ","),
         ("incremental: streams OVER target", sum(1 for _, _, v in r["verdicts"].values() if v == "OVER"), "d"),
         ("incremental wall s", r["inc"]["wall"], ".2f"),
+        ("full read: records digest (SHA-256 without emitted_at)", r["full"]["records_sha"], "s"),
+        ("full read: states digest", r["full"]["states_sha"], "s"),
+        # the 10 changed rows share one second: the emulator shuffles their order on every request
+        ("incremental: records digest, any order", r["inc"]["records_set_sha"], "s"),
+        ("incremental: states digest", r["inc"]["states_sha"], "s"),
     ]
 
 
@@ -764,7 +825,7 @@ def section_profile(n: int, out_txt: Path):
 # ------------------------------------------------------------------------------------------------ cost sections
 INCREMENTAL_STREAMS = STREAMS + ["licenses", "accessories", "consumables", "components", "maintenances",
                                  "depreciations", "groups", "fields", "fieldsets", "activity"]
-DAY0 = 1_750_000_000  # the emulator's clock during the cost sections (2025-06-15), after its generated data
+DAY0 = 1_750_000_000  # the emulator's clock in section 2 and the cost sections (2025-06-15), after its generated data
 
 
 def set_clock(emu: "Emu", ts) -> None:
@@ -1014,7 +1075,7 @@ def compared_versions(ref: str) -> list:
     return [before, after]
 
 
-def main(argv=None):
+def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="small datasets (20k / 5k rows), implies --skip-1m")
     p.add_argument("--skip-1m", action="store_true", help="skip the 1M-row peak-RSS read")
@@ -1028,7 +1089,11 @@ def main(argv=None):
     p.add_argument("--compare", metavar="REF", default=None,
                    help="also run every section with the connector at git ref REF (extracted once into "
                         ".cache/bench-<sha>, reused) and print before/after tables; section 5 is skipped")
-    a = p.parse_args(argv)
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    a = parse_args(argv)
     LAST_RUN.write_text("")
     rows = a.rows or (20_000 if a.quick else 100_000)
     only = {int(x) for x in a.only.split(",") if x.strip()} or ({1, 2, 3, 4, 6, 7, 8, 9, 10} | ({5} if a.profile else set()))
@@ -1036,8 +1101,21 @@ def main(argv=None):
     log(f"source-snipeit benchmarks — python {sys.version.split()[0]}, {os.cpu_count()} CPUs, sections {sorted(only)}")
     log(f"   load average at start: {load_average()}")
     cmp = Comparison(compared_versions(a.compare) if a.compare else [CURRENT])
-    versions = cmp.versions
     t0 = time.monotonic()
+    run_sections(a, only, rows, skip_1m, cmp)
+    if cmp.active and len(cmp.tables) > 1:
+        log("\n== before / after, all compared sections ==")
+        for lines in cmp.tables:
+            log("")
+            for line in lines:
+                log("   " + line)
+    log(f"\n   load average at end: {load_average()}")
+    log(f"total {time.monotonic() - t0:.0f} s")
+
+
+def run_sections(a: argparse.Namespace, only: set, rows: int, skip_1m: bool, cmp: "Comparison") -> None:
+    """Sections 1, 2, 3, 6 and 4, in that order (4 reuses section 1's run at 100k rows), then the others."""
+    versions = cmp.versions
     s1 = None
     if 1 in only:
         s1 = section_throughput(rows, a.stdlib_json, versions)
@@ -1062,6 +1140,11 @@ def main(argv=None):
             for label, res in section_rss(1_000_000, versions=versions).items():
                 r4[label][1_000_000] = res
         cmp.report("4. peak RSS, hardware full read", r4, figures_rss)
+    run_later_sections(a, only, rows, cmp)
+
+
+def run_later_sections(a: argparse.Namespace, only: set, rows: int, cmp: "Comparison") -> None:
+    """Sections 5 and 7 to 10."""
     if 5 in only:
         if cmp.active:
             log("\n== 5. profile: skipped with --compare (run it without, in each checkout) ==")
@@ -1082,14 +1165,6 @@ def main(argv=None):
         n10 = 20_000 if a.quick else rows
         r10 = cmp.each(lambda v: section_real_cost(n10, version=v))
         cmp.report(f"10. real-server cost, hardware {n10:,}", r10, lambda r: r["figures"])
-    if cmp.active and len(cmp.tables) > 1:
-        log("\n== before / after, all compared sections ==")
-        for lines in cmp.tables:
-            log("")
-            for line in lines:
-                log("   " + line)
-    log(f"\n   load average at end: {load_average()}")
-    log(f"total {time.monotonic() - t0:.0f} s")
 
 
 if __name__ == "__main__":
