@@ -19,7 +19,7 @@ from dataclasses import InitVar, dataclass
 from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, Deque, Dict, Generator, Iterable, Iterator, List, Mapping, MutableMapping, Optional, Tuple, Union
+from typing import Any, Callable, Deque, Dict, FrozenSet, Generator, Iterable, Iterator, List, Mapping, MutableMapping, Optional, Tuple, Union
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -1773,22 +1773,16 @@ class RecordNormalizer:
         self.converter = ColumnConverter(self.kinds, config, stream_name)
         self.display = SyncContext.of(config).dates
         # Per stream, not per row: columns the schema wants as <x>_datetime / <x>_date (older versions or
-        # invalid values send a plain string under <x>), and the object columns kept whole. A base that is a
-        # column itself is no such case: models send eol "36 months", and eol_date is the pre-v6.1 date object.
+        # invalid values send a plain string under <x>). A base that is a column itself is no such case: models
+        # send eol "36 months", and eol_date is the pre-v6.1 date object.
         self._renames = [(k[:-9], k) for k in self.kinds if k.endswith("_datetime") and k[:-9] not in self.kinds] + \
                         [(k[:-5], k) for k in self.kinds if k.endswith("_date") and k[:-5] not in self.kinds]
-        self._object_columns = frozenset(k for k, v in self.kinds.items() if v == "object")
-        # A null reference or date object ("company": null, "purchase_date": null) has its columns in the schema
-        # (company_id, purchase_date_date): no column of its own, always null, is written for it.
-        self._null_objects = frozenset(k[:i] for k in self.kinds for i, c in enumerate(k) if c == "_" and i) \
-            - frozenset(self.kinds)
-        self._native_types = self.converter.native_types
-        self._converted_from_str = self.converter.converted_from_str
         # Hardware custom fields promoted to typed columns by HardwareSchemaWithCustomFields.
         promoted = [(k, self.kinds[k]) for k, p in schema.get("properties", {}).items()
                     if p.get("x-snipeit-custom-field")]
         self.custom_fields = CustomFieldColumns(promoted, self.converter, self.display) if promoted else None
-        self._flatten = self._flattener()
+        self._flatten = _RowFlattener(self.kinds, self.html_fields, self.raw_fields, self.converter,
+                                      self.display).compile()
 
     def normalize(self, row: Mapping[str, Any]) -> Dict[str, Any]:
         flat: Dict[str, Any] = {}
@@ -1820,23 +1814,86 @@ class RecordNormalizer:
             flat["_snipeit_unparsed"] = unparsed
         return flat
 
-    def _flattener(self) -> Callable[[Mapping[str, Any], str, Dict[str, Any], Dict[str, None]], None]:
-        """``flatten(obj, prefix, out, pending)``: the row's columns into ``out``, in the row's order; the names of
-        those whose value is not yet of the column's type into ``pending``.
 
-        Compiled once per stream schema, as a closure: the hot loop (~100 keys a hardware row, 14 calls) then
-        reads the stream's sets from cells instead of ``self`` attributes, and builds no column name twice.
-        """
-        html_fields, kinds, native_types = self.html_fields, self.kinds, self._native_types
-        converted_from_str, convert = self._converted_from_str, self.converter.by_column
-        object_columns, null_objects, raw_fields = self._object_columns, self._null_objects, self.raw_fields
-        display = self.display
-        # Column names by prefix and key ({"model_": {"id": "model_id", ...}}), filled as keys are met: rows share
-        # one string per column name (a queued record holds ~35 flattened names) and a nested key costs a lookup
-        # instead of a concatenation. Dropped keys get no entry, so a found name needs no second check.
+class _RowFlattener:
+    """A row's nested objects as underscore columns, each value unescaped, and converted where it is a string of a
+    converted column (dates, date-times, money, months: ~7 a hardware row) — for :class:`RecordNormalizer`.
+
+    Why its own class: this is the measured hot loop (~100 keys a hardware row, 14 objects). :meth:`compile` gives a
+    closure that reads the stream's sets from cells instead of attributes and builds no column name twice (rows
+    share one string per column name); the rarer shapes are methods. Sample: ``{"model": {"id": 7, "name":
+    "MacBook Pro 14&quot;"}, "updated_at": {"datetime": "2025-05-20 14:03:11", "formatted": "..."}}`` →
+    ``{"model_id": 7, "model_name": "MacBook Pro 14\"", "updated_at_datetime": "2025-05-20T14:03:11Z"}``.
+    """
+
+    def __init__(self, kinds: Mapping[str, str], html_fields: FrozenSet[str], raw_fields: FrozenSet[str],
+                 converter: "ColumnConverter", display: "DateDisplayFormat") -> None:
+        self.kinds, self.html_fields, self.raw_fields, self.display = kinds, html_fields, raw_fields, display
+        self.convert, self.native_types = converter.by_column, converter.native_types
+        self.converted_from_str = converter.converted_from_str
+        self.object_columns = frozenset(k for k, v in kinds.items() if v == "object")  # kept whole
+        # A null reference or date object ("company": null, "purchase_date": null) has its columns in the schema
+        # (company_id, purchase_date_date): no column of its own, always null, is written for it.
+        self.null_objects = frozenset(k[:i] for k in kinds for i, c in enumerate(k) if c == "_" and i) - frozenset(kinds)
+        self.date_columns: Dict[str, str] = {}  # "updated_at" -> "updated_at_datetime"
+
+    def date_object(self, value: Mapping[str, Any], name: str, out: Dict[str, Any]) -> bool:
+        """A date object (``{"datetime": "2025-05-13 14:23:45", "formatted": ...}``, ~8 a hardware row) taught to
+        the display format, and written as its one column when its value converts (True): no nested flatten."""
+        if self.display.learned is None:
+            self.display.learn(value)
+        if len(value) != 2:
+            return False
+        column = self.date_columns.get(name)
+        if column is None:
+            column = _date_object_column(value, name, self.kinds)
+            if column and len(self.date_columns) < _MAX_NAMES:
+                self.date_columns[name] = column
+        raw = value.get(column[len(name) + 1:]) if column else None
+        if type(raw) is str and raw and column in self.converted_from_str:
+            converted = self.convert[column](raw)
+            if converted is not _FAIL:  # a match of the date shapes: nothing to unescape
+                out[column] = converted
+                return True
+        return False
+
+    def object_column(self, value: Mapping[str, Any], name: str, out: Dict[str, Any], pending: Dict[str, None]) -> None:
+        """An object under a column of its own: ``custom_fields`` (keyed by database column), an object column
+        (unescaped whole), models' pre-v6.1 ``eol`` date object, or an older version's date object or JSON."""
+        if name == "custom_fields":
+            value = CustomFieldColumns.by_column(value)
+        elif name in self.object_columns:
+            value = _unescape_deep(value)
+        elif "formatted" in value and "date" in value and name + "_date" in self.kinds:
+            out[name + "_date"] = value["date"]  # models before v6.1: eol {"date", "formatted"}, not "36 months"
+            pending[name + "_date"] = None
+            out[name] = None
+            return
+        else:  # an older version sent a date object where the schema expects a plain string
+            value = value.get("datetime") or value.get("date") if "formatted" in value else \
+                json.dumps(_unescape_deep(value), ensure_ascii=False, separators=(",", ":"))
+        out[name] = value
+        if value is not None:
+            native = self.native_types.get(name)
+            if native is not None and type(value) not in native:
+                pending[name] = None
+
+    def list_value(self, value: List[Any], name: str) -> Any:
+        """custom_fields: pre-v6.0.13 sends ``[]`` for an asset without a fieldset; other lists become JSON text."""
+        if name == "custom_fields":
+            return {}
+        return json.dumps(value if name in self.raw_fields else _unescape_deep(value),
+                          ensure_ascii=False, separators=(",", ":"))
+
+    def compile(self) -> Callable[[Mapping[str, Any], str, Dict[str, Any], Dict[str, None]], None]:
+        """``flatten(obj, prefix, out, pending)``: the row's columns into ``out``, in the row's order; the names of
+        those whose value is not yet of the column's type into ``pending``."""
+        html_fields, kinds, native_types, null_objects = self.html_fields, self.kinds, self.native_types, self.null_objects
+        converted_from_str, convert, fail = self.converted_from_str, self.convert, _FAIL
+        date_object, object_column, list_value = self.date_object, self.object_column, self.list_value
+        # Column names by prefix and key ({"model_": {"id": "model_id"}}), filled as keys are met. Dropped keys get
+        # no entry, so a found name needs no second check.
         tables: Dict[str, Dict[str, str]] = {}
-        date_columns: Dict[str, str] = {}  # "updated_at" -> "updated_at_datetime"
-        fail = _FAIL
 
         def flatten(obj: Mapping[str, Any], prefix: str, out: Dict[str, Any], pending: Dict[str, None]) -> None:
             names = tables.get(prefix)
@@ -1857,16 +1914,12 @@ class RecordNormalizer:
                     if not value:  # e(null) is "": the API cannot tell empty from unknown, so neither do we
                         out[name] = None
                     elif name in converted_from_str:
-                        # Converted here, while the value is at hand, not queued for a second pass (dates,
-                        # date-times, money, months: ~7 a hardware row). A value that does not convert is
-                        # queued all the same: the pass after the renames and custom fields then records it in
-                        # _snipeit_unparsed, in the same order and with the same warning.
+                        # Converted here, not in a second pass; a value that does not convert is queued all the
+                        # same, so the pass after the renames records it in _snipeit_unparsed, with its warning.
                         converted = convert[name](value)
+                        out[name] = value if converted is fail else converted
                         if converted is fail:
-                            out[name] = value
                             pending[name] = None
-                        else:
-                            out[name] = converted
                     else:
                         out[name] = value
                     continue
@@ -1875,49 +1928,13 @@ class RecordNormalizer:
                         out[name] = None
                     continue
                 if value_type is dict:
-                    if name not in kinds:  # a reference ({"id", "name"}) or a date object: its keys become columns
-                        if "formatted" in value:
-                            if display.learned is None:
-                                display.learn(value)
-                            # A date object ({"datetime": "2025-05-13 14:23:45", "formatted": ...}, ~8 a hardware
-                            # row) writes one column: written here when its value converts, without a call.
-                            if len(value) == 2:
-                                column = date_columns.get(name)
-                                if column is None:
-                                    column = _date_object_column(value, name, kinds)
-                                    if column and len(date_columns) < _MAX_NAMES:
-                                        date_columns[name] = column
-                                raw = value.get(column[len(name) + 1:]) if column else None
-                                if type(raw) is str and raw and column in converted_from_str:
-                                    converted = convert[column](raw)
-                                    if converted is not fail:  # a match of the date shapes: nothing to unescape
-                                        out[column] = converted
-                                        continue
-                        flatten(value, name + "_", out, pending)
-                        continue
-                    if name == "custom_fields":
-                        value = CustomFieldColumns.by_column(value)
-                    elif name in object_columns:
-                        value = _unescape_deep(value)
-                    elif "formatted" in value and "date" in value and name + "_date" in kinds:
-                        # models before v6.1: eol {"date", "formatted"} instead of "36 months"
-                        out[name + "_date"] = value["date"]
-                        pending[name + "_date"] = None
-                        out[name] = None
-                        continue
-                    else:  # an older version sent a date object where the schema expects a plain string
-                        value = value.get("datetime") or value.get("date") if "formatted" in value else \
-                            json.dumps(_unescape_deep(value), ensure_ascii=False, separators=(",", ":"))
-                    out[name] = value
-                    if value is not None:
-                        native = native_types.get(name)
-                        if native is not None and type(value) not in native:
-                            pending[name] = None
+                    if name in kinds:
+                        object_column(value, name, out, pending)
+                    elif not ("formatted" in value and date_object(value, name, out)):
+                        flatten(value, name + "_", out, pending)  # a reference ({"id", "name"}): its keys are columns
                     continue
-                if value_type is list:  # custom_fields: pre-v6.0.13 sends [] for an asset without a fieldset
-                    value = {} if name == "custom_fields" else json.dumps(
-                        value if name in raw_fields else _unescape_deep(value),
-                        ensure_ascii=False, separators=(",", ":"))
+                if value_type is list:
+                    value = list_value(value, name)
                     value_type = type(value)
                 out[name] = value  # a number or a boolean (or what a list became)
                 native = native_types.get(name)
