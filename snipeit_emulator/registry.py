@@ -45,29 +45,30 @@ class Resource:
         return query.FALLBACK[self.name]
 
 
-# resource -> (the 200 {"status":"error"} message of a missing item, the function of generate.py that fills it)
-_TABLE = {
-    "hardware": ("Asset does not exist.", "generate_hardware"),
-    "users": ("User does not exist or you do not have permission view them.", "generate_users"),
-    "companies": ("Company not found", "generate_companies"),
-    "locations": ("Location not found", "generate_locations"),
-    "categories": ("Category not found", "generate_categories"),
-    "manufacturers": ("Manufacturer not found", "generate_manufacturers"),
-    "suppliers": ("Supplier not found", "generate_suppliers"),
-    "models": ("AssetModel not found", "generate_models"),
-    "statuslabels": ("Statuslabel not found", "generate_statuslabels"),
-    "departments": ("Department not found", "generate_departments"),
-    "licenses": ("License does not exist.", "generate_licenses_and_seats"),
-    "accessories": ("Accessory not found", "generate_stock_items"),
-    "consumables": ("Consumable not found", "generate_stock_items"),
-    "components": ("Component not found", "generate_stock_items"),
-    "maintenances": ("Maintenance not found", "generate_maintenances"),
-    "depreciations": ("Depreciation not found", "generate_reference_tables"),
-    "groups": ("Group not found", "generate_reference_tables"),
-    "fields": ("Field not found", "generate_reference_tables"),
-    "fieldsets": ("Fieldset not found", "generate_reference_tables"),
-    "activity": ("Action log not found", "generate_activity"),
-}
+# resource, the 200 {"status":"error"} message of a missing item, the function of generate.py that fills it
+_ROWS = (
+    ("hardware", "Asset does not exist.", "generate_hardware"),
+    ("users", "User does not exist or you do not have permission view them.", "generate_users"),
+    ("companies", "Company not found", "generate_companies"),
+    ("locations", "Location not found", "generate_locations"),
+    ("categories", "Category not found", "generate_categories"),
+    ("manufacturers", "Manufacturer not found", "generate_manufacturers"),
+    ("suppliers", "Supplier not found", "generate_suppliers"),
+    ("models", "AssetModel not found", "generate_models"),
+    ("statuslabels", "Statuslabel not found", "generate_statuslabels"),
+    ("departments", "Department not found", "generate_departments"),
+    ("licenses", "License does not exist.", "generate_licenses_and_seats"),
+    ("accessories", "Accessory not found", "generate_stock_items"),
+    ("consumables", "Consumable not found", "generate_stock_items"),
+    ("components", "Component not found", "generate_stock_items"),
+    ("maintenances", "Maintenance not found", "generate_maintenances"),
+    ("depreciations", "Depreciation not found", "generate_reference_tables"),
+    ("groups", "Group not found", "generate_reference_tables"),
+    ("fields", "Field not found", "generate_reference_tables"),
+    ("fieldsets", "Fieldset not found", "generate_reference_tables"),
+    ("activity", "Action log not found", "generate_activity"),
+)
+_TABLE = {name: (missing, generator) for name, missing, generator in _ROWS}
 
 REGISTRY = {}
 for _name in data.ALL_RESOURCES:
