@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 import threading
@@ -22,6 +23,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 import requests
 import yaml
 
+from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import ManifestReferenceResolver
 from airbyte_cdk.sources.declarative.requesters.paginators.default_paginator import DefaultPaginator
 from airbyte_cdk.sources.declarative.requesters.request_option import RequestOption, RequestOptionType
 
@@ -30,6 +32,7 @@ from components import Page, SnipeItOffsetIncrement
 REPO = Path(__file__).resolve().parents[2]
 CAPTURES = REPO / "captures" / "real-snipeit"
 MANIFEST = yaml.safe_load((REPO / "manifest.yaml").read_text())
+_RESOLVED = ManifestReferenceResolver().preprocess_manifest(copy.deepcopy(MANIFEST))
 API = "https://snipe.example.com/api/v1/"
 
 
@@ -150,20 +153,8 @@ def stamped(ids, second: str, **fields: Any) -> List[Dict[str, Any]]:
 
 
 def manifest_schema(stream: str) -> Dict[str, Any]:
-    """A stream's JSON schema from manifest.yaml, its ``#/definitions/types/...`` references resolved."""
-    types = MANIFEST["definitions"]["types"]
-
-    def resolve(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref", "")
-            if ref.startswith("#/definitions/types/"):
-                return resolve(types[ref.rsplit("/", 1)[1]])
-            return {k: resolve(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [resolve(v) for v in node]
-        return node
-
-    return resolve(MANIFEST["schemas"][stream])
+    """A stream's JSON schema from manifest.yaml, its ``$ref``s resolved by the CDK's own resolver."""
+    return copy.deepcopy(_RESOLVED["schemas"][stream])
 
 
 def manifest_error_handler(config: Mapping[str, Any], **parameters: Any) -> Any:

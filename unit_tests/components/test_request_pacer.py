@@ -145,13 +145,6 @@ def test_a_requests_per_minute_below_the_server_limit_is_kept(clock):
     assert len([t for t in sent if t - start < 60]) == 5
 
 
-def test_remaining_zero_without_a_limit_header_still_waits_a_window(clock):
-    pacer = RequestPacer(requests_per_minute=120, window_seconds=60)
-    start = clock["t"]
-    send(pacer, clock, limits(None, 0))
-    assert send(pacer, clock) - start > 60
-
-
 def test_our_own_requests_in_flight_are_not_counted_twice(clock):
     pacer = RequestPacer(requests_per_minute=120, window_seconds=60)
     start = clock["t"]
